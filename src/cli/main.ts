@@ -1,0 +1,16 @@
+import { Command } from 'commander';
+import { registerSimCommand } from './sim-command.js';
+
+/** The `corral` command line. Each subcommand lives in its own file and registers itself here. */
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('corral')
+    .description('A multi-user gateway for Ollama')
+    .showHelpAfterError()
+    .enablePositionalOptions();
+  registerSimCommand(program);
+  return program;
+}
+
+await buildProgram().parseAsync(process.argv);

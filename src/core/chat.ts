@@ -62,10 +62,7 @@ export interface ToolDefinition {
 }
 
 export type ToolChoice =
-  | { type: 'auto' }
-  | { type: 'any' }
-  | { type: 'none' }
-  | { type: 'tool'; name: string };
+  { type: 'auto' } | { type: 'any' } | { type: 'none' } | { type: 'tool'; name: string };
 
 export type ThinkSetting = boolean | 'low' | 'medium' | 'high' | 'max';
 
@@ -144,6 +141,11 @@ export interface EmbedRequest extends InferenceBase {
   input: string[];
   truncate?: boolean;
   dimensions?: number;
+  /**
+   * False when the client asked for raw vectors: Ollama's legacy `/api/embeddings` does not
+   * L2-normalise (reference/ollama-api.md §2.4), every other embedding API does. Default true.
+   */
+  normalized?: boolean;
 }
 
 export type InferenceRequest = ChatRequest | GenerateRequest | EmbedRequest;

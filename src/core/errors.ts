@@ -5,6 +5,7 @@
  */
 export const ERROR_KINDS = [
   'invalid_request',
+  'too_large',
   'authentication',
   'permission',
   'not_found',
@@ -53,7 +54,8 @@ export function isCorralError(value: unknown): value is CorralError {
  */
 export function toCorralError(value: unknown): CorralError {
   if (value instanceof CorralError) return value;
-  if (value instanceof Error && value.name === 'AbortError' && value.cause instanceof CorralError) return value.cause;
+  if (value instanceof Error && value.name === 'AbortError' && value.cause instanceof CorralError)
+    return value.cause;
   return new CorralError('internal', 'internal error', { cause: value });
 }
 

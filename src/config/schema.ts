@@ -1,0 +1,179 @@
+import * as z from 'zod';
+
+/**
+ * The one description of every option and its default (STYLE.md §3, "Config at the edge").
+ * `loadConfig()` validates the merged file/env/flags against `ConfigSchema`; env-var names and
+ * the coercion of their string values are derived from this schema too, so a new option is
+ * declared once, here.
+ *
+ * Conventions that keep error messages and the env mapping working:
+ * - every object is strict (`z.strictObject`): a typo in corral.yaml is an error, never ignored;
+ * - every section uses `.prefault({})`, so an absent section is parsed from `{}` and gets each
+ *   field's default (zod 4's `.default()` would return the value unparsed);
+ * - messages say what was expected and show what was given (`got …`), see `expected()`.
+ *
+ * Adding a section (models, fallback, auth, store, cluster, cache, …) is one block: declare
+ * `FooSchema` below and add `foo: FooSchema.prefault({})` to `ConfigSchema`.
+ */
+
+/** Renders a given value for an error message: strings quoted, objects as short JSON. */
+export function showValue(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null) return String(value);
+  const json = JSON.stringify(value);
+  return json.length > 60 ? `${json.slice(0, 57)}...` : json;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}
+
+/** A schema-level message, `expected <what>, got <value>`, that wins over the generic ones. */
+function expected(what: string): { error: (issue: { input?: unknown }) => string } {
+  return { error: (issue) => `expected ${what}, got ${showValue(issue.input)}` };
+}
+
+const nonNegativeMs = (what: string) => z.int(expected(what)).min(0, expected(what));
+const positiveInt = (what: string) => z.int(expected(what)).min(1, expected(what));
+
+/** http(s) base URLs only; a query or fragment would be mangled when paths are appended. */
+const httpUrl = z
+  .string(expected('an http(s) URL'))
+  .superRefine((value, ctx) => {
+    const url = URL.canParse(value) ? new URL(value) : undefined;
+    if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+      ctx.addIssue({
+        code: 'custom',
+        input: value,
+        message: `expected an http(s) URL, got ${showValue(value)}`,
+      });
+    } else if (url.search !== '' || url.hash !== '') {
+      ctx.addIssue({
+        code: 'custom',
+        input: value,
+        message: `expected a base URL without ?query or #fragment, got ${showValue(value)}`,
+      });
+    }
+  })
+  // Backends append `/api/chat` etc.; a trailing slash would make `//api/chat`.
+  .overwrite((value) => value.replace(/\/+$/, ''));
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export const BACKEND_TYPES = ['ollama'] as const;
+
+export const ServerSchema = z.strictObject({
+  // Loopback by default: a gateway holding everyone's keys must be exposed on purpose.
+  host: z
+    .string(expected('a host name or IP address'))
+    .regex(/^\S+$/, expected('a host name or IP address, such as "127.0.0.1" or "0.0.0.0"'))
+    .default('127.0.0.1'),
+  // 0 asks the OS for a free port (tests use it).
+  port: z
+    .int(expected('a port number 0-65535'))
+    .min(0, expected('a port number 0-65535'))
+    .max(65535, expected('a port number 0-65535'))
+    .default(11435),
+  // Images travel base64 in JSON bodies, so the limit is far above a text-only API's.
+  bodyLimitBytes: positiveInt('a positive number of bytes').default(32 * 1024 * 1024),
+});
+
+export const BackendTimeoutsSchema = z.strictObject({
+  connectMs: positiveInt('a positive number of milliseconds').default(5_000),
+  // Silence before the first byte, which includes a cold model load: large models take minutes.
+  // Timeouts measure silence, never total length (STYLE.md §3). 0 disables.
+  firstByteMs: nonNegativeMs('a number of milliseconds >= 0 (0 disables)').default(300_000),
+  // Silence between two chunks of a stream. 0 disables.
+  idleMs: nonNegativeMs('a number of milliseconds >= 0 (0 disables)').default(300_000),
+});
+
+const maxParallelMessage = expected('a positive integer or "auto"');
+
+export const BackendSchema = z.strictObject({
+  // Shown in status, metrics labels and `x-corral-served-by`, hence no spaces.
+  name: z
+    .string(expected('a backend name'))
+    .regex(/^\S{1,100}$/, expected('a name of 1-100 characters without spaces')),
+  url: httpUrl,
+  type: z
+    .enum(BACKEND_TYPES, expected(BACKEND_TYPES.map((t) => JSON.stringify(t)).join(' | ')))
+    .default('ollama'),
+  // Relative share of traffic when several backends could serve a request.
+  weight: z.number(expected('a positive number')).positive(expected('a positive number')).default(1),
+  // Concurrent requests per model on this host: Ollama's OLLAMA_NUM_PARALLEL, whose default is 1.
+  // 'auto' lets the fleet learn it from the host. More than Ollama's slots just queues inside
+  // Ollama, where the wait is invisible and not fair (DESIGN.md §5).
+  maxParallel: z
+    .union([z.literal('auto'), z.int(maxParallelMessage).min(1, maxParallelMessage)], maxParallelMessage)
+    .default(1),
+  timeouts: BackendTimeoutsSchema.prefault({}),
+});
+
+/** Names are how the router, status page and metrics tell hosts apart: duplicates are errors. */
+export const BackendsSchema = z
+  .array(BackendSchema, expected('a list of backends'))
+  .min(1, { error: 'expected at least one backend (remove the key to use http://127.0.0.1:11434)' })
+  .superRefine(
+    (backends, ctx) => {
+      const firstIndex = new Map<string, number>();
+      backends.forEach((backend: unknown, index) => {
+        // Runs even when other fields are wrong (see `when`), so the input may be malformed.
+        const name: unknown = isRecord(backend) ? backend['name'] : undefined;
+        if (typeof name !== 'string') return;
+        const first = firstIndex.get(name);
+        if (first === undefined) {
+          firstIndex.set(name, index);
+          return;
+        }
+        ctx.addIssue({
+          code: 'custom',
+          path: [index, 'name'],
+          input: name,
+          message: `duplicate backend name ${showValue(name)} (also backends[${first}].name); give each backend a unique name`,
+        });
+      });
+    },
+    // Report duplicates together with other mistakes in the list, not only after they are fixed.
+    { when: (payload) => Array.isArray(payload.value) },
+  )
+  .prefault([{ name: 'local', url: 'http://127.0.0.1:11434' }]);
+
+export const SchedulerSchema = z.strictObject({
+  // Bounds memory and tells clients "come back later" (queue_full) instead of growing forever.
+  maxQueued: positiveInt('a positive integer').default(1024),
+  maxQueuedPerModel: positiveInt('a positive integer').default(512),
+  // 0 = wait as long as it takes; clients see their position and can leave when they like.
+  maxQueueWaitMs: nonNegativeMs('a number of milliseconds >= 0 (0 = no limit)').default(0),
+  // The `retry-after` hint sent with queue_full answers.
+  retryAfterMs: positiveInt('a positive number of milliseconds').default(5_000),
+});
+
+export const LoggingSchema = z.strictObject({
+  level: z.enum(LOG_LEVELS, expected(LOG_LEVELS.map((l) => JSON.stringify(l)).join(' | '))).default('info'),
+  // Prompts and completions are other people's data: kept out of logs unless asked for.
+  logPrompts: z.boolean(expected('true or false')).default(false),
+});
+
+export const ConfigSchema = z.strictObject({
+  server: ServerSchema.prefault({}),
+  backends: BackendsSchema,
+  scheduler: SchedulerSchema.prefault({}),
+  logging: LoggingSchema.prefault({}),
+});
+
+type DeepReadonly<T> = T extends (infer E)[]
+  ? readonly DeepReadonly<E>[]
+  : T extends object
+    ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+    : T;
+
+/** The validated, defaulted, deeply frozen configuration `loadConfig()` returns. */
+export type Config = DeepReadonly<z.output<typeof ConfigSchema>>;
+export type ServerConfig = Config['server'];
+export type BackendConfig = Config['backends'][number];
+export type BackendTimeouts = BackendConfig['timeouts'];
+export type SchedulerConfig = Config['scheduler'];
+export type LoggingConfig = Config['logging'];
+export type LogLevel = (typeof LOG_LEVELS)[number];
+/** What a config file or `CORRAL_BACKENDS` may contain before defaults are applied. */
+export type ConfigInput = z.input<typeof ConfigSchema>;

@@ -1,0 +1,25 @@
+/** The scheduler's public surface (the gateway and metrics import from here only). */
+export { Scheduler } from './scheduler.js';
+export type { SchedulerOptions } from './scheduler.js';
+export { FifoPolicy } from './fifo-policy.js';
+export type { LeaveReason, QueuePolicy } from './queue-policy.js';
+export type { Listener, ListenerErrorHandler } from './event-bus.js';
+export { SchedulerStats } from './stats.js';
+export type { CompletionSample, LiveCounts, SchedulerSnapshot, StatsOptions } from './stats.js';
+export { DEFAULT_SLOTS } from './slot-table.js';
+export type {
+  BackendRemoval,
+  CancelReason,
+  Dispatch,
+  FinalState,
+  FinishOutcome,
+  JobInfo,
+  JobSpec,
+  JobState,
+  QueuedJob,
+  SchedulerEvent,
+  SchedulerEventOf,
+  SchedulerEventType,
+  StrandedJob,
+  SubmitDecision,
+} from './types.js';

@@ -1,0 +1,38 @@
+import type { QueuedJob } from './types.js';
+
+/** Why a job leaves the waiting line: a fair policy charges a tenant on `dispatched` only. */
+export type LeaveReason = 'dispatched' | 'cancelled' | 'failed';
+
+/**
+ * The ordering policy: who waits where, and who goes next when a slot frees. The scheduler owns
+ * slots and job states; the policy owns only the order of *waiting* jobs (p-queue's `Queue`
+ * interface, `source/queue.ts`, plays the same role). FIFO is the default (`FifoPolicy`); a
+ * weighted-fair or priority policy implements the same interface and is passed to the
+ * `Scheduler` constructor (see design.md, "Plugging in a fair policy").
+ *
+ * Contract (the scheduler relies on it):
+ * - Every call is synchronous and O(log n) or better; nothing here does I/O or reads a clock
+ *   except through one injected at construction.
+ * - `push` is called once per job, with an id not currently held; `remove` of an id not held
+ *   returns undefined and changes nothing.
+ * - `peekFor(backend, model)` returns the job that should start next on a free slot of that
+ *   (backend, model), or undefined when no waiting job of that model lists that backend. It does
+ *   not remove it: the scheduler calls `remove(id, 'dispatched')` when it starts the job.
+ * - Positions are 1-based among the waiting jobs of one model, and they are dense: the jobs of
+ *   a model hold positions 1..lengthOf(model).
+ */
+export interface QueuePolicy {
+  /** Number of waiting jobs, all models. */
+  readonly size: number;
+  /** Adds a waiting job; returns its position. Jobs at positions after it moved down by one. */
+  push(job: QueuedJob): number;
+  /** Removes a waiting job; returns the position it had (jobs behind it moved up by one). */
+  remove(jobId: string, reason: LeaveReason): number | undefined;
+  peekFor(backend: string, model: string): QueuedJob | undefined;
+  position(jobId: string): number | undefined;
+  lengthOf(model: string): number;
+  /** Waiting-job count per model, for models with at least one waiting job. */
+  lengths(): Map<string, number>;
+  /** Models with at least one waiting job that lists `backend` (used when a backend gains slots). */
+  modelsWaitingOn(backend: string): string[];
+}

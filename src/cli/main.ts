@@ -1,4 +1,6 @@
 import { Command } from 'commander';
+import { registerDemoCommand } from './demo-command.js';
+import { registerServeCommand } from './serve-command.js';
 import { registerSimCommand } from './sim-command.js';
 
 /** The `corral` command line. Each subcommand lives in its own file and registers itself here. */
@@ -9,6 +11,8 @@ export function buildProgram(): Command {
     .description('A multi-user gateway for Ollama')
     .showHelpAfterError()
     .enablePositionalOptions();
+  registerServeCommand(program);
+  registerDemoCommand(program);
   registerSimCommand(program);
   return program;
 }

@@ -101,7 +101,7 @@ export const BackendSchema = z.strictObject({
   // Relative share of traffic when several backends could serve a request.
   weight: z.number(expected('a positive number')).positive(expected('a positive number')).default(1),
   // Concurrent requests per model on this host: Ollama's OLLAMA_NUM_PARALLEL, whose default is 1.
-  // 'auto' lets the fleet learn it from the host. More than Ollama's slots just queues inside
+  // 'auto' means 1 until the fleet can measure it (Ollama does not report it). More than Ollama's slots just queues inside
   // Ollama, where the wait is invisible and not fair (DESIGN.md §5).
   maxParallel: z
     .union([z.literal('auto'), z.int(maxParallelMessage).min(1, maxParallelMessage)], maxParallelMessage)

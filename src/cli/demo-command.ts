@@ -1,0 +1,122 @@
+import type { Command } from 'commander';
+import type { Logger } from 'pino';
+import { isConfigError, parseConfig } from '../config/index.js';
+import { createEmulator } from '../sim/index.js';
+import type { Emulator } from '../sim/index.js';
+import { createLogger } from './logger.js';
+import { startGateway, stopOnSignals } from './serve-command.js';
+
+interface DemoFlags {
+  host: string;
+  port: string;
+  hosts: string;
+  tps: string;
+  traffic: boolean;
+  logLevel: string;
+}
+
+/**
+ * `corral demo` — the gateway in front of emulated Ollama hosts, with a little simulated traffic,
+ * so anyone can watch queueing work without a GPU (DESIGN.md §4).
+ */
+export function registerDemoCommand(program: Command): void {
+  program
+    .command('demo')
+    .description('run the gateway with emulated Ollama hosts and some simulated users')
+    .option('--host <host>', 'address to bind', '127.0.0.1')
+    .option('-p, --port <port>', 'gateway port', '11435')
+    .option('--hosts <n>', 'number of emulated Ollama hosts', '2')
+    .option('--tps <n>', 'emulated output tokens per second', '40')
+    .option('--no-traffic', 'do not simulate users')
+    .option('--log-level <level>', 'gateway log level', 'warn')
+    .action(async (flags: DemoFlags) => {
+      const hostCount = Math.max(1, Number.parseInt(flags.hosts, 10) || 1);
+      const emulators: Emulator[] = [];
+      for (let i = 0; i < hostCount; i++) {
+        emulators.push(await createEmulator({ tps: Number(flags.tps), loadMs: 800, seed: i }));
+      }
+      let config;
+      try {
+        config = parseConfig(
+          {
+            server: { host: flags.host, port: Number(flags.port) },
+            backends: emulators.map((e, i) => ({ name: `sim-${i + 1}`, url: e.url })),
+            logging: { level: flags.logLevel },
+          },
+          'corral demo flags',
+        );
+      } catch (err) {
+        if (isConfigError(err)) {
+          console.error(err.message);
+          process.exit(2);
+        }
+        throw err;
+      }
+      const log = createLogger(config.logging.level);
+      const { corral, url: gatewayUrl } = await startGateway(config, log);
+      printBanner(gatewayUrl, emulators);
+      const stopTraffic = flags.traffic ? simulateUsers(gatewayUrl, log) : () => {};
+      stopOnSignals(corral, log, async () => {
+        stopTraffic();
+        await Promise.all(emulators.map((e) => e.close()));
+      });
+    });
+}
+
+function printBanner(gatewayUrl: string, emulators: Emulator[]): void {
+  const lines = [
+    '',
+    `Corral demo`,
+    `  gateway            ${gatewayUrl}`,
+    ...emulators.map((e, i) => `  emulated Ollama ${i + 1}  ${e.url}`),
+    '',
+    'Try:',
+    `  curl ${gatewayUrl}/api/tags`,
+    `  curl ${gatewayUrl}/api/chat -d '{"model":"llama3.2","messages":[{"role":"user","content":"Hello"}]}'`,
+    `  curl ${gatewayUrl}/api/status`,
+    `  curl ${gatewayUrl}/metrics`,
+    '',
+    'Ctrl-C stops everything.',
+    '',
+  ];
+  console.log(lines.join('\n'));
+}
+
+const USERS = ['ana', 'bo', 'chen', 'dara'];
+const PROMPTS = [
+  'Summarise our meeting notes',
+  'Write a haiku about queues',
+  'Explain fair scheduling',
+  'Name three GPUs',
+];
+
+/** A few users sending a request every few seconds, so /api/status shows a live queue. */
+function simulateUsers(gatewayUrl: string, log: Logger): () => void {
+  const controller = new AbortController();
+  let n = 0;
+  const send = () => {
+    n += 1;
+    const user = USERS[n % USERS.length] ?? 'demo';
+    const prompt = PROMPTS[n % PROMPTS.length] ?? 'Hello';
+    fetch(`${gatewayUrl}/api/chat`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-corral-user': user },
+      body: JSON.stringify({
+        model: 'llama3.2',
+        stream: false,
+        messages: [{ role: 'user', content: prompt }],
+        options: { num_predict: 60 },
+      }),
+      signal: controller.signal,
+    })
+      .then((res) => res.arrayBuffer())
+      .catch((err: unknown) => {
+        if (!controller.signal.aborted) log.debug({ err }, 'demo traffic request failed');
+      });
+  };
+  const timer = setInterval(send, 2500);
+  return () => {
+    clearInterval(timer);
+    controller.abort();
+  };
+}

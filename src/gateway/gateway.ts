@@ -1,0 +1,356 @@
+import type { Logger } from 'pino';
+import type {
+  ChatEvent,
+  ChatRequest,
+  EmbedRequest,
+  EmbedResult,
+  GenerateRequest,
+  InferenceRequest,
+  RequestMeta,
+  Usage,
+} from '../core/chat.js';
+import type { Clock } from '../core/clock.js';
+import { CorralError, toCorralError } from '../core/errors.js';
+import type { Backend, CallContext, InstalledModel, LoadedModel } from '../core/ports.js';
+import type { QueueEvent } from '../core/queue-events.js';
+import type { Dispatch, Scheduler } from '../scheduler/index.js';
+import type { GatewayEvent, Outcome } from './events.js';
+import { TypedEmitter } from './typed-emitter.js';
+
+export interface GatewayOptions {
+  /** 0 = wait as long as it takes; otherwise a queued request fails with `timeout` after this long. */
+  maxQueueWaitMs: number;
+  /** Log each request's messages (config `logging.logPrompts`; off by default: other people's data). */
+  logPrompts?: boolean;
+}
+
+export interface GatewayDeps {
+  scheduler: Scheduler;
+  backends: readonly Backend[];
+  clock: Clock;
+  log: Logger;
+  options: GatewayOptions;
+}
+
+export interface RequestHooks {
+  /** Aborts when the client leaves; the request then leaves the queue or its upstream call stops. */
+  signal: AbortSignal;
+  /** Told when the request has to wait, and when it starts. */
+  onQueue?: (event: QueueEvent) => void;
+}
+
+export interface Generation {
+  backend: string;
+  waitMs: number;
+  events: AsyncIterable<ChatEvent>;
+}
+
+interface Waiter {
+  resolve(backend: string): void;
+  reject(reason: unknown): void;
+}
+
+/** A granted slot: released exactly once, whatever ends the request. */
+interface Lease {
+  backend: Backend;
+  signal: AbortSignal;
+  waitMs: number;
+  release(error: unknown, usage?: Usage): void;
+}
+
+/**
+ * The life of one request (STYLE.md §1 `gateway/`): admission into the scheduler, waiting for a
+ * slot, the upstream call, and giving the slot back. It decides nothing about order — the scheduler
+ * does — and talks to upstreams only through the `Backend` port.
+ */
+export class Gateway {
+  readonly events = new TypedEmitter<GatewayEvent>();
+  readonly #scheduler: Scheduler;
+  readonly #backends: ReadonlyMap<string, Backend>;
+  readonly #clock: Clock;
+  readonly #log: Logger;
+  readonly #options: GatewayOptions;
+  readonly #waiters = new Map<string, Waiter>();
+
+  constructor(deps: GatewayDeps) {
+    this.#scheduler = deps.scheduler;
+    this.#backends = new Map(deps.backends.map((b) => [b.name, b]));
+    this.#clock = deps.clock;
+    this.#log = deps.log;
+    this.#options = deps.options;
+  }
+
+  get backends(): Backend[] {
+    return [...this.#backends.values()];
+  }
+
+  /** Runs a chat or generate request; resolves when the upstream has accepted it. */
+  async generate(
+    req: ChatRequest | GenerateRequest,
+    meta: RequestMeta,
+    hooks: RequestHooks,
+  ): Promise<Generation> {
+    const lease = await this.#acquire(req, meta, hooks);
+    try {
+      const upstream = await lease.backend.generate(req, { signal: lease.signal, requestId: meta.id });
+      return { backend: lease.backend.name, waitMs: lease.waitMs, events: meter(upstream, lease) };
+    } catch (err) {
+      lease.release(err);
+      throw err;
+    }
+  }
+
+  async embed(req: EmbedRequest, meta: RequestMeta, hooks: RequestHooks): Promise<EmbedResult> {
+    const lease = await this.#acquire(req, meta, hooks);
+    try {
+      const result = await lease.backend.embed(req, { signal: lease.signal, requestId: meta.id });
+      lease.release(undefined, result.usage);
+      return result;
+    } catch (err) {
+      lease.release(err);
+      throw err;
+    }
+  }
+
+  /** Installed models of every backend, one entry per name (first backend wins). */
+  async listModels(ctx: CallContext): Promise<InstalledModel[]> {
+    const lists = await this.#fromAll((b) => b.listModels(ctx));
+    return uniqueByName(lists.flat());
+  }
+
+  async listLoaded(ctx: CallContext): Promise<LoadedModel[]> {
+    const lists = await this.#fromAll((b) => b.listLoaded(ctx));
+    return lists.flat();
+  }
+
+  async version(ctx: CallContext): Promise<string> {
+    return this.#first().version(ctx);
+  }
+
+  /** Details of a model from the first backend that has it. */
+  async showModel(model: string, verbose: boolean, ctx: CallContext): Promise<Record<string, unknown>> {
+    let lastError: unknown;
+    for (const backend of this.#backends.values()) {
+      try {
+        return await backend.showModel(model, verbose, ctx);
+      } catch (err) {
+        lastError = err;
+        if (!(err instanceof CorralError && err.kind === 'not_found')) break;
+      }
+    }
+    throw lastError ?? new CorralError('unavailable', 'no backend is configured');
+  }
+
+  async close(): Promise<void> {
+    for (const waiter of this.#waiters.values())
+      waiter.reject(new CorralError('unavailable', 'the gateway is shutting down'));
+    this.#waiters.clear();
+    await Promise.all([...this.#backends.values()].map((b) => b.close()));
+  }
+
+  #first(): Backend {
+    const backend = this.#backends.values().next().value;
+    if (!backend) throw new CorralError('unavailable', 'no backend is configured');
+    return backend;
+  }
+
+  /** Asks every backend; fails only if all of them fail (with the first failure). */
+  async #fromAll<T>(ask: (b: Backend) => Promise<T>): Promise<T[]> {
+    const results = await Promise.allSettled([...this.#backends.values()].map(ask));
+    const ok = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    const failed = results.find((r) => r.status === 'rejected');
+    if (ok.length === 0 && failed) throw failed.reason;
+    return ok;
+  }
+
+  /** Admission, then the wait for a slot. Resolves with a lease the caller must release. */
+  async #acquire(req: InferenceRequest, meta: RequestMeta, hooks: RequestHooks): Promise<Lease> {
+    const { signal } = hooks;
+    if (signal.aborted) throw signal.reason;
+    if (this.#options.logPrompts) this.#log.info({ reqId: meta.id, request: req }, 'prompt');
+    const enqueuedAt = this.#clock.now();
+    const decision = this.#scheduler.submit({
+      id: meta.id,
+      model: req.model,
+      tenant: meta.tenant,
+      ...(meta.priority === undefined ? {} : { priority: meta.priority }),
+      backends: [...this.#backends.keys()],
+    });
+    let backendName: string;
+    switch (decision.type) {
+      case 'rejected':
+        this.#finished(req, meta, { outcome: 'rejected', error: decision.error, waitMs: 0 });
+        throw decision.error;
+      case 'dispatch':
+        backendName = decision.backend;
+        break;
+      case 'queued':
+        hooks.onQueue?.({ type: 'queued', position: decision.position, ahead: decision.ahead });
+        backendName = await this.#wait(req, meta, hooks, enqueuedAt);
+        break;
+    }
+    const backend = this.#backends.get(backendName);
+    if (!backend) throw new CorralError('internal', `scheduler chose unknown backend ${backendName}`);
+    hooks.onQueue?.({ type: 'dispatched', backend: backend.name });
+    return this.#lease(req, meta, backend, signal, this.#clock.now() - enqueuedAt);
+  }
+
+  #wait(req: InferenceRequest, meta: RequestMeta, hooks: RequestHooks, enqueuedAt: number): Promise<string> {
+    const { signal } = hooks;
+    return new Promise<string>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const leave = (reason: unknown, outcome: 'cancelled' | 'timed_out') => {
+        if (!this.#waiters.delete(meta.id)) return;
+        cleanup();
+        this.#apply(this.#scheduler.cancel(meta.id, outcome));
+        this.#finished(req, meta, { outcome, error: reason, waitMs: this.#clock.now() - enqueuedAt });
+        reject(reason);
+      };
+      const onAbort = () => leave(signal.reason, 'cancelled');
+      const cleanup = () => {
+        signal.removeEventListener('abort', onAbort);
+        if (timer) clearTimeout(timer);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      const maxWaitMs = this.#options.maxQueueWaitMs;
+      if (maxWaitMs > 0) {
+        timer = setTimeout(() => {
+          const error = new CorralError(
+            'timeout',
+            `no slot for model '${req.model}' became free within ${maxWaitMs} ms`,
+            {
+              retryAfterMs: maxWaitMs,
+            },
+          );
+          leave(error, 'timed_out');
+        }, maxWaitMs);
+      }
+      this.#waiters.set(meta.id, {
+        resolve: (backend) => {
+          cleanup();
+          resolve(backend);
+        },
+        reject: (reason) => {
+          cleanup();
+          reject(reason);
+        },
+      });
+    });
+  }
+
+  /** Hands freed slots to the jobs the scheduler chose. */
+  #apply(dispatches: readonly Dispatch[]): void {
+    const pending = [...dispatches];
+    for (let d = pending.shift(); d; d = pending.shift()) {
+      const waiter = this.#waiters.get(d.jobId);
+      if (waiter) {
+        this.#waiters.delete(d.jobId);
+        waiter.resolve(d.backend);
+      } else {
+        // Every dispatch has already taken a slot; one nobody waits for any more (gateway shutting
+        // down) is handed straight back, or the slot would leak.
+        pending.push(...this.#scheduler.cancel(d.jobId, 'cancelled'));
+      }
+    }
+  }
+
+  #lease(
+    req: InferenceRequest,
+    meta: RequestMeta,
+    backend: Backend,
+    clientSignal: AbortSignal,
+    waitMs: number,
+  ): Lease {
+    // The upstream call gets its own signal, aborted when the client leaves or when the request
+    // ends without finishing cleanly: that closes whatever is still open upstream, even an iterator
+    // nobody started (an un-started async generator's `finally` never runs). One controller fed by
+    // our own listener, rather than AbortSignal.any, which is slow and leak-prone on Node 20.
+    const upstream = new AbortController();
+    const startedAt = this.#clock.now();
+    let released = false;
+    const release = (error: unknown, usage?: Usage) => {
+      if (released) return;
+      released = true;
+      clientSignal.removeEventListener('abort', onClientAbort);
+      const outcome: Outcome = clientSignal.aborted ? 'cancelled' : error === undefined ? 'done' : 'failed';
+      if (outcome !== 'done') upstream.abort(clientSignal.aborted ? clientSignal.reason : error);
+      const dispatches =
+        outcome === 'cancelled'
+          ? this.#scheduler.cancel(meta.id, 'cancelled')
+          : this.#scheduler.finish(meta.id, outcome === 'done' ? 'done' : 'failed');
+      this.#apply(dispatches);
+      const processingMs = this.#clock.now() - startedAt;
+      this.#finished(req, meta, {
+        outcome,
+        error,
+        waitMs,
+        processingMs,
+        backend: backend.name,
+        ...(usage ? { usage } : {}),
+      });
+    };
+    const onClientAbort = () => release(clientSignal.reason);
+    clientSignal.addEventListener('abort', onClientAbort, { once: true });
+    if (clientSignal.aborted) release(clientSignal.reason);
+    return { backend, signal: upstream.signal, waitMs, release };
+  }
+
+  #finished(
+    req: InferenceRequest,
+    meta: RequestMeta,
+    info: {
+      outcome: Outcome;
+      error?: unknown;
+      waitMs: number;
+      processingMs?: number;
+      backend?: string;
+      usage?: Usage;
+    },
+  ): void {
+    const errorKind = info.error === undefined ? undefined : toCorralError(info.error).kind;
+    if (info.backend && errorKind && info.outcome === 'failed') {
+      this.events.emit({ type: 'upstream_error', backend: info.backend, errorKind });
+    }
+    this.events.emit({
+      type: 'request_finished',
+      id: meta.id,
+      protocol: meta.protocol,
+      kind: req.kind,
+      model: req.model,
+      tenant: meta.tenant,
+      ...(info.backend ? { backend: info.backend } : {}),
+      outcome: info.outcome,
+      ...(errorKind ? { errorKind } : {}),
+      waitMs: info.waitMs,
+      processingMs: info.processingMs ?? 0,
+      inputTokens: info.usage?.inputTokens ?? 0,
+      outputTokens: info.usage?.outputTokens ?? 0,
+    });
+    if (info.outcome === 'failed' && errorKind === 'internal') {
+      this.#log.error({ reqId: meta.id, err: info.error }, 'request failed');
+    }
+  }
+}
+
+/** Passes events through and releases the lease when the stream ends, however it ends. */
+async function* meter(upstream: AsyncIterable<ChatEvent>, lease: Lease): AsyncGenerator<ChatEvent> {
+  let usage: Usage | undefined;
+  let error: unknown;
+  try {
+    for await (const event of upstream) {
+      if (event.type === 'done') usage = event.usage;
+      yield event;
+    }
+  } catch (err) {
+    error = err;
+    throw err;
+  } finally {
+    lease.release(error, usage);
+  }
+}
+
+function uniqueByName(models: InstalledModel[]): InstalledModel[] {
+  const seen = new Map<string, InstalledModel>();
+  for (const m of models) if (!seen.has(m.name)) seen.set(m.name, m);
+  return [...seen.values()];
+}

@@ -1,0 +1,77 @@
+import Fastify, { LogController } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Clock } from '../core/clock.js';
+import type { Gateway } from '../gateway/gateway.js';
+import type { Metrics } from '../metrics/metrics.js';
+import type { Scheduler } from '../scheduler/index.js';
+import { ollamaRoutes } from './ollama-routes.js';
+import { createRequestIdGenerator } from './request-id.js';
+import { statusRoutes } from './status-routes.js';
+
+export interface ServerDeps {
+  gateway: Gateway;
+  scheduler: Scheduler;
+  metrics: Metrics;
+  clock: Clock;
+  log: Logger;
+  bodyLimitBytes: number;
+  version: string;
+}
+
+/**
+ * The Fastify app: one plugin per protocol (each renders errors in its own shape), Corral's own
+ * status routes, and the hooks every response shares (`x-request-id`, one log line, metrics).
+ */
+export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.log as FastifyBaseLogger,
+    // One line per request comes from our onResponse hook instead of Fastify's two.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'reqId' }),
+    bodyLimit: deps.bodyLimitBytes,
+    genReqId: createRequestIdGenerator(),
+    // Streams can be long (a generation may run for many minutes): no server-side request timeout.
+    requestTimeout: 0,
+    return503OnClosing: true,
+    forceCloseConnections: true,
+  });
+
+  // Every body is read as bytes and parsed by the route, whatever the Content-Type (Ollama ignores
+  // it too, reference/ollama-api.md §1), so parse errors come out in the caller's protocol shape.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.header('x-request-id', request.id);
+    done();
+  });
+  app.addHook('onResponse', (request, reply, done) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    deps.metrics.observeHttp(route, request.method, reply.statusCode);
+    request.log.info(
+      {
+        method: request.method,
+        url: route,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime * 10) / 10,
+      },
+      'request',
+    );
+    done();
+  });
+
+  app.setNotFoundHandler((_request, reply) =>
+    reply.status(404).type('text/plain; charset=utf-8').send('404 page not found'),
+  );
+
+  await app.register(ollamaRoutes, { gateway: deps.gateway });
+  await app.register(statusRoutes, {
+    gateway: deps.gateway,
+    scheduler: deps.scheduler,
+    metrics: deps.metrics,
+    clock: deps.clock,
+    version: deps.version,
+    startedAtMs: deps.clock.now(),
+  });
+  return app;
+}

@@ -1,0 +1,90 @@
+import { pino } from 'pino';
+import { parseConfig } from '../../src/config/index.js';
+import type { ConfigInput } from '../../src/config/index.js';
+import { createCorral } from '../../src/server/compose.js';
+import type { Corral } from '../../src/server/compose.js';
+import { createEmulator } from '../../src/sim/index.js';
+import type { Emulator, EmulatorOptions } from '../../src/sim/index.js';
+
+export interface Stack {
+  /** Gateway base URL. */
+  url: string;
+  corral: Corral;
+  hosts: Emulator[];
+  close(): Promise<void>;
+}
+
+export interface StackOptions {
+  /** One emulator per entry (default: one instant emulator). */
+  hosts?: EmulatorOptions[];
+  /** Extra config merged over the generated one (backends are filled from the hosts). */
+  config?: Omit<ConfigInput, 'backends'> & { backends?: ConfigInput['backends'] };
+  /** Slots per model the gateway allows on each backend (default 1, Ollama's default). */
+  maxParallel?: number;
+}
+
+/** Instant upstream: no token pacing, no load time. */
+export const INSTANT: EmulatorOptions = { tps: 0, loadMs: 0 };
+
+/**
+ * Starts emulated Ollama hosts and a gateway in front of them, all on 127.0.0.1 with ephemeral
+ * ports (STYLE.md: `startStack`). `close()` stops everything; call it in afterEach.
+ */
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const hosts = await Promise.all((options.hosts ?? [INSTANT]).map((o) => createEmulator(o)));
+  const config = parseConfig({
+    ...options.config,
+    server: { port: 0, ...options.config?.server },
+    backends:
+      options.config?.backends ??
+      hosts.map((h, i) => ({ name: `sim-${i + 1}`, url: h.url, maxParallel: options.maxParallel ?? 1 })),
+  });
+  const corral = await createCorral(config, pino({ level: 'silent' }));
+  const url = await corral.listen();
+  return {
+    url,
+    corral,
+    hosts,
+    async close() {
+      await corral.close();
+      await Promise.all(hosts.map((h) => h.close()));
+    },
+  };
+}
+
+/** Reads an NDJSON response body into parsed objects. */
+export async function readNdjson(res: Response): Promise<Array<Record<string, unknown>>> {
+  const text = await res.text();
+  return text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+/** POSTs JSON and returns the fetch Response. */
+export function postJson(url: string, body: unknown, init: RequestInit = {}): Promise<Response> {
+  return fetch(url, {
+    method: 'POST',
+    ...init,
+    headers: { 'content-type': 'application/json', ...(init.headers as Record<string, string> | undefined) },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+}
+
+/** Resolves when `check()` returns a truthy value, re-checking after each event of `subscribe`. */
+export function until<T>(
+  check: () => T | undefined | false,
+  subscribe: (wake: () => void) => () => void,
+): Promise<T> {
+  return new Promise((resolve) => {
+    const first = check();
+    if (first) return resolve(first);
+    const off = subscribe(() => {
+      const value = check();
+      if (value) {
+        off();
+        resolve(value);
+      }
+    });
+  });
+}

@@ -114,8 +114,14 @@ export interface NativeTagEntry {
  * (lower-cased names), so that scripted-reply headers work on every path.
  */
 export interface NativeRunner {
-  chat(req: NativeChatRequest, ctx: { signal: AbortSignal; headers: Record<string, string | undefined> }): Promise<NativeRun>;
-  embed(req: NativeEmbedRequest, ctx: { signal: AbortSignal; headers: Record<string, string | undefined> }): Promise<NativeEmbedResult>;
+  chat(
+    req: NativeChatRequest,
+    ctx: { signal: AbortSignal; headers: Record<string, string | undefined> },
+  ): Promise<NativeRun>;
+  embed(
+    req: NativeEmbedRequest,
+    ctx: { signal: AbortSignal; headers: Record<string, string | undefined> },
+  ): Promise<NativeEmbedResult>;
   /** Installed models, newest first, as `/api/tags` returns them. */
   tags(): NativeTagEntry[];
   /** Capabilities of an installed model (`completion`, `tools`, `thinking`, `vision`, `embedding`, …), or undefined if not installed. */

@@ -52,10 +52,7 @@ const except = (...allowed) => all.filter((d) => !allowed.includes(d));
 function layer(forbiddenDirs, pure) {
   const rule = forbid(forbiddenDirs)['no-restricted-imports'][1];
   return {
-    'no-restricted-imports': [
-      'error',
-      pure ? { ...rule, paths: forbidPackages(io) } : rule,
-    ],
+    'no-restricted-imports': ['error', pure ? { ...rule, paths: forbidPackages(io) } : rule],
   };
 }
 
@@ -76,7 +73,10 @@ export default tseslint.config(
   { files: ['src/protocols/**'], rules: layer(except('core', 'protocols'), true) },
   { files: ['src/scheduler/**'], rules: layer(except('core', 'scheduler'), true) },
   { files: ['src/router/**'], rules: layer(except('core', 'router'), true) },
-  { files: ['src/gateway/**'], rules: layer(except('core', 'scheduler', 'router', 'cache', 'gateway'), false) },
+  {
+    files: ['src/gateway/**'],
+    rules: layer(except('core', 'scheduler', 'router', 'cache', 'gateway'), false),
+  },
   { files: ['src/backends/**'], rules: layer(except('core', 'protocols', 'backends'), false) },
   { files: ['src/store/**'], rules: layer(except('core', 'store'), false) },
   { files: ['src/cluster/**'], rules: layer(except('core', 'cluster'), false) },
@@ -86,5 +86,8 @@ export default tseslint.config(
   { files: ['src/sim/**'], rules: layer(except('sim'), false) },
   { files: ['src/config/**'], rules: layer(except('core', 'config'), false) },
   // CLIs, benchmarks and scripts print to the terminal on purpose.
-  { files: ['src/cli/**', 'bench/**', 'bin/**', 'scripts/**', 'examples/**'], rules: { 'no-console': 'off' } },
+  {
+    files: ['src/cli/**', 'bench/**', 'bin/**', 'scripts/**', 'examples/**'],
+    rules: { 'no-console': 'off' },
+  },
 );

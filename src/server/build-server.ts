@@ -5,7 +5,13 @@ import type { Clock } from '../core/clock.js';
 import type { Gateway } from '../gateway/gateway.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Scheduler } from '../scheduler/index.js';
+import { anthropicRoutes } from './anthropic-routes.js';
+import { isAnthropicCaller, modelsRoutes } from './models-routes.js';
+import { CorralError } from '../core/errors.js';
+import { anthropicErrorFor } from '../protocols/anthropic/index.js';
+import { openaiErrorFor } from '../protocols/openai/index.js';
 import { ollamaRoutes } from './ollama-routes.js';
+import { openaiRoutes } from './openai-routes.js';
 import { createRequestIdGenerator } from './request-id.js';
 import { statusRoutes } from './status-routes.js';
 
@@ -60,11 +66,24 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     done();
   });
 
-  app.setNotFoundHandler((_request, reply) =>
-    reply.status(404).type('text/plain; charset=utf-8').send('404 page not found'),
-  );
+  // Unknown paths: JSON in the caller's shape under /v1 (both SDKs parse it), gin's plain text
+  // elsewhere, as Ollama answers.
+  app.setNotFoundHandler((request, reply) => {
+    if (!request.url.startsWith('/v1/')) {
+      return reply.status(404).type('text/plain; charset=utf-8').send('404 page not found');
+    }
+    const path = request.url.split('?')[0] ?? '';
+    const error = new CorralError('not_found', `no route for ${request.method} ${path}`);
+    const { status, body, headers } = isAnthropicCaller(request)
+      ? anthropicErrorFor(error, request.id)
+      : openaiErrorFor(error);
+    return reply.status(status).headers(headers).send(body);
+  });
 
   await app.register(ollamaRoutes, { gateway: deps.gateway });
+  await app.register(anthropicRoutes, { gateway: deps.gateway });
+  await app.register(openaiRoutes, { gateway: deps.gateway });
+  await app.register(modelsRoutes, { gateway: deps.gateway });
   await app.register(statusRoutes, {
     gateway: deps.gateway,
     scheduler: deps.scheduler,

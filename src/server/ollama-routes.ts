@@ -21,6 +21,7 @@ import {
 import { clientSignal } from './client-signal.js';
 import { toCorralErrorFromHttp } from './http-errors.js';
 import { parseJsonBody } from './json-body.js';
+import { replyHeaders } from './reply-headers.js';
 import { requestMeta } from './request-meta.js';
 import { pipeFrames, startStream } from './stream-writer.js';
 
@@ -104,7 +105,7 @@ async function serveGeneration(
     generation = await gateway.generate(req, meta, {
       signal,
       onQueue: (event) => {
-        if (event.type === 'queued') startStream(reply.raw, 200, headers);
+        if (event.type === 'queued') startStream(reply.raw, 200, headers, true);
       },
     });
   } catch (err) {
@@ -133,15 +134,6 @@ async function* toLines(chunks: AsyncIterable<object>): AsyncGenerator<string> {
 // eslint-disable-next-line require-yield
 async function* failing(err: unknown): AsyncGenerator<string> {
   throw err;
-}
-
-/** Headers Fastify set on the reply so far (x-request-id), for responses written by hand. */
-function replyHeaders(reply: FastifyReply): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(reply.getHeaders())) {
-    if (typeof value === 'string') out[name] = value;
-  }
-  return out;
 }
 
 function msToNs(ms: number): number {

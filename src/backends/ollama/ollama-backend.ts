@@ -143,32 +143,38 @@ export class OllamaBackend implements Backend {
   async *#events(res: ResponseData, ctx: CallContext): AsyncGenerator<ChatEvent> {
     const lines = new NdjsonSplitter();
     const decoder = new StreamDecoder();
+    // The final event is held back until the body has ended: encoders stop reading at `done`, and
+    // an upstream body left unread is destroyed, which closes a connection the pool could reuse.
+    // Ollama ends the body right after its final line, so holding it costs nothing.
+    let final: ChatEvent | undefined;
     let finished = false;
     try {
       for await (const chunk of res.body) {
-        for (const line of lines.push(chunk as Buffer)) yield* decoder.push(parseLine(line, this.name));
+        for (const line of lines.push(chunk as Buffer)) {
+          for (const event of decoder.push(parseLine(line, this.name))) {
+            if (event.type === 'done') final = event;
+            else yield event;
+          }
+        }
       }
-      for (const line of lines.end()) yield* decoder.push(parseLine(line, this.name));
+      for (const line of lines.end()) {
+        for (const event of decoder.push(parseLine(line, this.name))) {
+          if (event.type === 'done') final = event;
+          else yield event;
+        }
+      }
       finished = true;
-      if (!decoder.isDone) {
-        // §3.3: the runner can end a stream silently (no done line, no error line).
+      // §3.3: the runner can end a stream silently (no done line, no error line).
+      if (!final)
         throw new CorralError('upstream', `backend ${this.name} ended the stream without a final chunk`);
-      }
+      yield final;
     } catch (err) {
       throw this.#failure(err, ctx);
     } finally {
-      if (!finished) this.#leave(res, decoder.isDone);
+      // Leaving early (client gone, consumer stopped) closes the upstream connection, which is
+      // Ollama's only cancel API (§3.4).
+      if (!finished) res.body.destroy();
     }
-  }
-
-  /**
-   * The consumer stopped reading. After the final chunk (encoders stop at `done`) only the end of
-   * the body is left: read it so the connection goes back to the pool. Before that, the client or
-   * the gateway gave up: close the connection, which is Ollama's only cancel API (§3.4).
-   */
-  #leave(res: ResponseData, sawFinalChunk: boolean): void {
-    if (sawFinalChunk) res.body.dump({ limit: 64 * 1024 }).catch(() => undefined);
-    else res.body.destroy();
   }
 
   #failure(err: unknown, ctx: CallContext): unknown {

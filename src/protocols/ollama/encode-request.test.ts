@@ -176,7 +176,7 @@ describe('encodeChatRequest', () => {
     expect(encodeChatRequest(req).messages[1]).toStrictEqual({ role: 'tool', content: '1' });
   });
 
-  it('concatenates text blocks of one message and keeps images as plain base64', () => {
+  it('joins text blocks of one message with a newline (Claude Code system-reminder blocks) and keeps images as plain base64', () => {
     const req = chat({
       messages: [
         {
@@ -190,7 +190,7 @@ describe('encodeChatRequest', () => {
       ],
     });
     expect(encodeChatRequest(req).messages).toStrictEqual([
-      { role: 'user', content: 'ab', images: ['/9j/'] },
+      { role: 'user', content: 'a\nb', images: ['/9j/'] },
     ]);
   });
 

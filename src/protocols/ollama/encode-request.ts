@@ -35,6 +35,9 @@ export interface EncodeRequestOptions {
  */
 export const SYSTEM_BLOCK_SEPARATOR = '\n\n';
 
+/** Between the text blocks of one message (see `encodeMessage`). */
+export const TEXT_BLOCK_SEPARATOR = '\n';
+
 /** Ollama has no error flag on tool results; the text says it instead (client-apis.md C.4). */
 export const TOOL_ERROR_PREFIX = '[tool error] ';
 
@@ -136,23 +139,28 @@ function encodeMessages(req: ChatRequest): OllamaMessage[] {
   return out;
 }
 
-/** Text blocks are concatenated as they are; thinking likewise (client-apis.md C.4). */
+/**
+ * Several text blocks of one message are joined with a newline: Claude Code sends a
+ * `<system-reminder>` block and the user's request as separate blocks, and gluing them (what
+ * Ollama's own Anthropic layer does) merges the last sentence of one with the first of the other.
+ * Thinking pieces are concatenated as they are (client-apis.md C.4).
+ */
 function encodeMessage(
   role: ChatMessage['role'],
   blocks: ContentBlock[],
   toolNames: Map<string, string>,
 ): OllamaMessage {
-  let content = '';
+  const texts: string[] = [];
   let thinking = '';
   const images: string[] = [];
   const calls: ToolUseBlock[] = [];
   for (const block of blocks) {
-    if (block.type === 'text') content += block.text;
+    if (block.type === 'text') texts.push(block.text);
     else if (block.type === 'thinking') thinking += block.thinking;
     else if (block.type === 'image') images.push(block.data);
     else if (block.type === 'tool_use') calls.push(block);
   }
-  const out: OllamaMessage = { role, content };
+  const out: OllamaMessage = { role, content: texts.join(TEXT_BLOCK_SEPARATOR) };
   if (thinking !== '') out.thinking = thinking;
   if (images.length > 0) out.images = images;
   if (calls.length > 0) out.tool_calls = calls.map((call, index) => encodeToolCall(call, index, toolNames));

@@ -1,0 +1,40 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { CorralError } from '../core/errors.js';
+import type { Gateway } from '../gateway/gateway.js';
+import { anthropicErrorFor } from '../protocols/anthropic/index.js';
+import { encodeModel, encodeModelList } from '../protocols/models-list.js';
+import { openaiErrorFor } from '../protocols/openai/index.js';
+import { clientSignal } from './client-signal.js';
+import { toCorralErrorFromHttp } from './http-errors.js';
+
+/**
+ * `GET /v1/models[/{id}]` is one path for both SDKs: the body is the union both parse
+ * (client-apis.md §C.10). Errors follow the caller: every Anthropic SDK sends `anthropic-version`.
+ */
+export async function modelsRoutes(app: FastifyInstance, opts: { gateway: Gateway }): Promise<void> {
+  const { gateway } = opts;
+
+  app.setErrorHandler((err, request, reply) => {
+    const error = toCorralErrorFromHttp(err);
+    const { status, body, headers } = isAnthropicCaller(request)
+      ? anthropicErrorFor(error, request.id)
+      : openaiErrorFor(error);
+    return reply.status(status).headers(headers).send(body);
+  });
+
+  app.get('/v1/models', async (_request, reply) =>
+    encodeModelList(await gateway.listModels({ signal: clientSignal(reply.raw) })),
+  );
+
+  app.get<{ Params: { id: string } }>('/v1/models/:id', async (request, reply) => {
+    const models = await gateway.listModels({ signal: clientSignal(reply.raw) });
+    const wanted = request.params.id;
+    const found = models.find((m) => m.name === wanted || m.name === `${wanted}:latest`);
+    if (!found) throw new CorralError('not_found', `model '${wanted}' not found`);
+    return encodeModel(found);
+  });
+}
+
+export function isAnthropicCaller(request: FastifyRequest): boolean {
+  return request.headers['anthropic-version'] !== undefined;
+}

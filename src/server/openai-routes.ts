@@ -1,0 +1,62 @@
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import type { Gateway } from '../gateway/gateway.js';
+import {
+  aggregateChatCompletion,
+  decodeChatCompletionsRequest,
+  decodeEmbeddingsRequest,
+  encodeChatCompletionsStream,
+  encodeEmbeddingsResponse,
+  keepAliveComment,
+  openaiErrorFor,
+  openaiStreamErrorFrame,
+  queueComment,
+} from '../protocols/openai/index.js';
+import { clientSignal } from './client-signal.js';
+import { toCorralErrorFromHttp } from './http-errors.js';
+import { parseJsonBody } from './json-body.js';
+import { requestMeta } from './request-meta.js';
+import { serveSseGeneration } from './sse-generation.js';
+
+/** OpenAI Chat Completions and Embeddings (reference/client-apis.md §B), base URL `…/v1`. */
+export async function openaiRoutes(app: FastifyInstance, opts: { gateway: Gateway }): Promise<void> {
+  const { gateway } = opts;
+
+  app.setErrorHandler((err, request, reply) => {
+    const error = toCorralErrorFromHttp(err);
+    if (error.kind === 'internal') request.log.error({ err }, 'internal error');
+    const { status, body, headers } = openaiErrorFor(error);
+    return reply.status(status).headers(headers).send(body);
+  });
+
+  app.post('/v1/chat/completions', async (request, reply) => {
+    const { request: req, includeUsage } = decodeChatCompletionsRequest(parseJsonBody(request.body));
+    const signal = clientSignal(reply.raw);
+    const meta = requestMeta(request, 'openai');
+    // Unique per response (§C.3); Ollama's own `chatcmpl-<0..998>` repeats.
+    const ctx = {
+      id: `chatcmpl-${randomBytes(12).toString('hex')}`,
+      model: req.model,
+      created: Math.floor(Date.now() / 1000),
+      includeUsage,
+    };
+    if (!req.stream) {
+      const generation = await gateway.generate(req, meta, { signal });
+      return aggregateChatCompletion(generation.events, ctx);
+    }
+    return serveSseGeneration(gateway, reply, req, meta, signal, {
+      frames: (events) => encodeChatCompletionsStream(events, ctx),
+      queueFrame: queueComment,
+      keepAliveFrame: keepAliveComment,
+      errorFrame: (err) => openaiStreamErrorFrame(toCorralErrorFromHttp(err)),
+    });
+  });
+
+  app.post('/v1/embeddings', async (request, reply) => {
+    const { request: req, encodingFormat } = decodeEmbeddingsRequest(parseJsonBody(request.body));
+    const result = await gateway.embed(req, requestMeta(request, 'openai'), {
+      signal: clientSignal(reply.raw),
+    });
+    return encodeEmbeddingsResponse(req.model, result, encodingFormat);
+  });
+}

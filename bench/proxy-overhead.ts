@@ -1,6 +1,6 @@
 /**
- * Proxy overhead: the gateway in front of an instant emulator vs the emulator called directly,
- * measured in one run with the same load generator (DESIGN.md §6, issue 9). Gateway, emulator and
+ * Proxy overhead: the gateway in front of an instant emulator vs the emulator called directly
+ * (each protocol's own route on the emulator), measured in one run with the same load generator (DESIGN.md §6, issue 9). Gateway, emulator and
  * load generator share this machine, each in its own process.
  *
  *   npm run bench               print the results
@@ -17,18 +17,18 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const SEQUENTIAL = Number(process.env.BENCH_REQUESTS ?? 2000);
 const SLOTS = 16;
 
-const nonStreamed = JSON.stringify({
-  model: 'llama3.2',
-  stream: false,
-  messages: [{ role: 'user', content: 'Hello' }],
-  options: { num_predict: 8 },
-});
-const streamed = JSON.stringify({
-  model: 'llama3.2',
-  stream: true,
-  messages: [{ role: 'user', content: 'Hello' }],
-  options: { num_predict: 8 },
-});
+const messages = [{ role: 'user', content: 'Hello' }];
+const ollama = (stream: boolean) =>
+  JSON.stringify({ model: 'llama3.2', stream, messages, options: { num_predict: 8 } });
+const anthropic = (stream: boolean) => JSON.stringify({ model: 'llama3.2', stream, max_tokens: 8, messages });
+const openai = (stream: boolean) => JSON.stringify({ model: 'llama3.2', stream, max_tokens: 8, messages });
+
+/** Each protocol's path on both sides: the gateway vs the emulator's own route for it. */
+const PROTOCOLS = [
+  { name: 'ollama /api/chat', path: '/api/chat', body: ollama },
+  { name: 'anthropic /v1/messages', path: '/v1/messages', body: anthropic },
+  { name: 'openai /v1/chat/completions', path: '/v1/chat/completions', body: openai },
+] as const;
 
 interface Row {
   scenario: string;
@@ -100,8 +100,12 @@ async function main(): Promise<void> {
   let rss = NaN;
   try {
     // Load the model once so no run pays for it.
-    await sequentialLatency(simUrl, '/api/chat', nonStreamed, { requests: 1, warmup: 50, firstByte: false });
-    await sequentialLatency(gatewayUrl, '/api/chat', nonStreamed, {
+    await sequentialLatency(simUrl, '/api/chat', ollama(false), {
+      requests: 1,
+      warmup: 50,
+      firstByte: false,
+    });
+    await sequentialLatency(gatewayUrl, '/api/chat', ollama(false), {
       requests: 1,
       warmup: 200,
       firstByte: false,
@@ -109,30 +113,40 @@ async function main(): Promise<void> {
 
     const seq = { requests: SEQUENTIAL, warmup: 200 };
     const cpuBefore = cpuSeconds(gateway.pid);
-    const c1Direct = await sequentialLatency(simUrl, '/api/chat', nonStreamed, { ...seq, firstByte: false });
-    const c1Gateway = await sequentialLatency(gatewayUrl, '/api/chat', nonStreamed, {
-      ...seq,
-      firstByte: false,
-    });
-    rows.push(...latencyRow('non-streamed c=1', c1Direct, c1Gateway));
-    const ttfbDirect = await sequentialLatency(simUrl, '/api/chat', streamed, { ...seq, firstByte: true });
-    const ttfbGateway = await sequentialLatency(gatewayUrl, '/api/chat', streamed, {
-      ...seq,
-      firstByte: true,
-    });
-    rows.push(...latencyRow('streamed c=1 first byte', ttfbDirect, ttfbGateway));
-    gatewayRequests += 2 * (SEQUENTIAL + 200);
-
-    for (const [name, body] of [
-      ['non-streamed c=16', nonStreamed],
-      ['streamed c=16', streamed],
-    ] as const) {
-      const direct = await throughput(`${simUrl}/api/chat`, body, 16, SECONDS);
-      const viaGateway = await throughput(`${gatewayUrl}/api/chat`, body, 16, SECONDS);
-      if (direct.errors + viaGateway.errors > 0)
-        throw new Error(`${name}: ${direct.errors} / ${viaGateway.errors} errors`);
-      gatewayRequests += viaGateway.total;
-      rows.push(...throughputRow(name, direct, viaGateway));
+    for (const protocol of PROTOCOLS) {
+      const c1Direct = await sequentialLatency(simUrl, protocol.path, protocol.body(false), {
+        ...seq,
+        firstByte: false,
+      });
+      const c1Gateway = await sequentialLatency(gatewayUrl, protocol.path, protocol.body(false), {
+        ...seq,
+        firstByte: false,
+      });
+      rows.push(...latencyRow(`${protocol.name} non-streamed c=1`, c1Direct, c1Gateway));
+      const ttfbDirect = await sequentialLatency(simUrl, protocol.path, protocol.body(true), {
+        ...seq,
+        firstByte: true,
+      });
+      const ttfbGateway = await sequentialLatency(gatewayUrl, protocol.path, protocol.body(true), {
+        ...seq,
+        firstByte: true,
+      });
+      rows.push(...latencyRow(`${protocol.name} streamed c=1 first byte`, ttfbDirect, ttfbGateway));
+      gatewayRequests += 2 * (SEQUENTIAL + 200);
+      for (const stream of [false, true]) {
+        const name = `${protocol.name} ${stream ? 'streamed' : 'non-streamed'} c=16`;
+        const direct = await throughput(`${simUrl}${protocol.path}`, protocol.body(stream), 16, SECONDS);
+        const viaGateway = await throughput(
+          `${gatewayUrl}${protocol.path}`,
+          protocol.body(stream),
+          16,
+          SECONDS,
+        );
+        if (direct.errors + viaGateway.errors > 0)
+          throw new Error(`${name}: ${direct.errors} / ${viaGateway.errors} errors`);
+        gatewayRequests += viaGateway.total;
+        rows.push(...throughputRow(name, direct, viaGateway));
+      }
     }
     gatewayCpu = cpuSeconds(gateway.pid) - cpuBefore;
   } finally {

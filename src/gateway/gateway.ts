@@ -15,6 +15,7 @@ import type { Backend, CallContext, InstalledModel, LoadedModel } from '../core/
 import type { QueueEvent } from '../core/queue-events.js';
 import type { Dispatch, Scheduler } from '../scheduler/index.js';
 import type { GatewayEvent, Outcome } from './events.js';
+import { QueueNotifier } from './queue-notifier.js';
 import { TypedEmitter } from './typed-emitter.js';
 
 export interface GatewayOptions {
@@ -71,6 +72,7 @@ export class Gateway {
   readonly #log: Logger;
   readonly #options: GatewayOptions;
   readonly #waiters = new Map<string, Waiter>();
+  readonly #notifier: QueueNotifier;
 
   constructor(deps: GatewayDeps) {
     this.#scheduler = deps.scheduler;
@@ -78,6 +80,7 @@ export class Gateway {
     this.#clock = deps.clock;
     this.#log = deps.log;
     this.#options = deps.options;
+    this.#notifier = new QueueNotifier(deps.scheduler, () => deps.clock.now());
   }
 
   get backends(): Backend[] {
@@ -145,6 +148,7 @@ export class Gateway {
     for (const waiter of this.#waiters.values())
       waiter.reject(new CorralError('unavailable', 'the gateway is shutting down'));
     this.#waiters.clear();
+    this.#notifier.close();
     await Promise.all([...this.#backends.values()].map((b) => b.close()));
   }
 
@@ -184,10 +188,17 @@ export class Gateway {
       case 'dispatch':
         backendName = decision.backend;
         break;
-      case 'queued':
-        hooks.onQueue?.({ type: 'queued', position: decision.position, ahead: decision.ahead });
-        backendName = await this.#wait(req, meta, hooks, enqueuedAt);
+      case 'queued': {
+        const { onQueue } = hooks;
+        onQueue?.({ type: 'queued', position: decision.position, ahead: decision.ahead });
+        if (onQueue) this.#notifier.watch(meta.id, req.model, decision.position, onQueue);
+        try {
+          backendName = await this.#wait(req, meta, hooks, enqueuedAt);
+        } finally {
+          this.#notifier.unwatch(meta.id);
+        }
         break;
+      }
     }
     const backend = this.#backends.get(backendName);
     if (!backend) throw new CorralError('internal', `scheduler chose unknown backend ${backendName}`);

@@ -1,11 +1,47 @@
+import { createHash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { ClientProtocol, RequestMeta } from '../core/chat.js';
 
+const USER_HEADER = 'x-corral-user';
+const PRIORITY_HEADER = 'x-corral-priority';
+const SAFE_NAME = /^[A-Za-z0-9._@:-]{1,64}$/;
+
 /**
- * Who is asking. Until tenants and keys exist (issues 5 and 7) every request belongs to the
- * `default` tenant; the id is the one Fastify assigned (a valid client-supplied `x-request-id`, or
- * a fresh one), so a client can poll `GET /api/queue/{id}` for a request it is still waiting on.
+ * Who is asking (open mode, before a key store exists): the `x-corral-user` header when the
+ * client names itself, else the API key it sent (hashed: a key never appears in a tenant name,
+ * a log or a metric label), else its address. The id is the one Fastify assigned (a valid
+ * client-supplied `x-request-id`, or a fresh one), so a client can poll `GET /api/queue/{id}`.
+ * A priority hint travels as `x-corral-priority`; the scheduler clamps it to what the tenant may use.
  */
 export function requestMeta(request: FastifyRequest, protocol: ClientProtocol): RequestMeta {
-  return { id: request.id, tenant: 'default', protocol };
+  const priority = headerValue(request, PRIORITY_HEADER);
+  return {
+    id: request.id,
+    tenant: tenantOf(request),
+    protocol,
+    ...(priority !== undefined && SAFE_NAME.test(priority) ? { priority } : {}),
+  };
+}
+
+export function tenantOf(request: FastifyRequest): string {
+  const user = headerValue(request, USER_HEADER);
+  if (user !== undefined && SAFE_NAME.test(user)) return `user:${user}`;
+  const key = apiKeyOf(request);
+  if (key !== undefined) return `key:${createHash('sha256').update(key).digest('hex').slice(0, 16)}`;
+  return `ip:${request.ip}`;
+}
+
+/** The credential a client sent, from `x-api-key` or `Authorization: Bearer` (client-apis.md A.1). */
+export function apiKeyOf(request: FastifyRequest): string | undefined {
+  const direct = headerValue(request, 'x-api-key') ?? headerValue(request, 'api-key');
+  if (direct) return direct;
+  const auth = headerValue(request, 'authorization');
+  const match = auth === undefined ? null : /^Bearer\s+(\S+)$/i.exec(auth);
+  return match?.[1];
+}
+
+function headerValue(request: FastifyRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  const first = Array.isArray(value) ? value[0] : value;
+  return first === undefined || first === '' ? undefined : first;
 }

@@ -89,6 +89,8 @@ export interface RequestMeta {
   tenant: string;
   priority?: Priority;
   protocol: ClientProtocol;
+  /** The API key's id when keys are checked (never the key itself). */
+  keyId?: string;
   /** Absolute deadline on the gateway clock for leaving the queue, if any. */
   queueDeadlineMs?: number;
 }

@@ -33,7 +33,7 @@ export interface Tenant {
   name: string;
   /** Share of capacity in the fair queue relative to other tenants; default 1. */
   weight: number;
-  /** Priority class name the scheduler understands; default `normal`. */
+  /** Priority class name the scheduler understands (`interactive`, `default`, `batch`); default `default`. */
   priority: string;
   /** Models this tenant may use; empty means all. */
   allowedModels: string[];

@@ -1,8 +1,10 @@
 import type { ClientProtocol, InferenceRequest } from '../core/chat.js';
 import type { ErrorKind } from '../core/errors.js';
 
-/** How a request ended, as observers (metrics, logs, later the usage meter) see it. */
-export type Outcome = 'done' | 'failed' | 'cancelled' | 'timed_out' | 'rejected';
+import type { RequestOutcome } from '../core/admission.js';
+
+/** How a request ended, as observers (metrics, logs) and the usage meter see it. */
+export type Outcome = RequestOutcome;
 
 export type GatewayEvent =
   | {

@@ -9,6 +9,7 @@ import type {
   RequestMeta,
   Usage,
 } from '../core/chat.js';
+import type { Admission, AdmissionTicket } from '../core/admission.js';
 import type { Clock } from '../core/clock.js';
 import { CorralError, toCorralError } from '../core/errors.js';
 import type { Backend, CallContext, InstalledModel, LoadedModel } from '../core/ports.js';
@@ -27,6 +28,8 @@ export interface GatewayOptions {
 
 export interface GatewayDeps {
   scheduler: Scheduler;
+  /** Quotas and permissions checked before a request may wait (none: everything is admitted). */
+  admission?: Admission;
   backends: readonly Backend[];
   clock: Clock;
   log: Logger;
@@ -73,6 +76,9 @@ export class Gateway {
   readonly #options: GatewayOptions;
   readonly #waiters = new Map<string, Waiter>();
   readonly #notifier: QueueNotifier;
+  readonly #admission: Admission | undefined;
+  /** Tickets of admitted requests, settled in `#finished`. */
+  readonly #tickets = new Map<string, AdmissionTicket>();
 
   constructor(deps: GatewayDeps) {
     this.#scheduler = deps.scheduler;
@@ -81,6 +87,7 @@ export class Gateway {
     this.#log = deps.log;
     this.#options = deps.options;
     this.#notifier = new QueueNotifier(deps.scheduler, () => deps.clock.now());
+    this.#admission = deps.admission;
   }
 
   get backends(): Backend[] {
@@ -172,6 +179,14 @@ export class Gateway {
     const { signal } = hooks;
     if (signal.aborted) throw signal.reason;
     if (this.#options.logPrompts) this.#log.info({ reqId: meta.id, request: req }, 'prompt');
+    if (this.#admission) {
+      // A refusal here (quota, permission) happens before the request waits and is not metered.
+      this.#tickets.set(meta.id, await this.#admission.admit(req, meta));
+      if (signal.aborted) {
+        this.#finished(req, meta, { outcome: 'cancelled', error: signal.reason, waitMs: 0 });
+        throw signal.reason;
+      }
+    }
     const enqueuedAt = this.#clock.now();
     const decision = this.#scheduler.submit({
       id: meta.id,
@@ -319,6 +334,18 @@ export class Gateway {
     },
   ): void {
     const errorKind = info.error === undefined ? undefined : toCorralError(info.error).kind;
+    const ticket = this.#tickets.get(meta.id);
+    if (ticket) {
+      this.#tickets.delete(meta.id);
+      ticket.settle({
+        outcome: info.outcome,
+        ...(errorKind ? { errorKind } : {}),
+        ...(info.backend ? { backend: info.backend } : {}),
+        usage: info.usage ?? { inputTokens: 0, outputTokens: 0 },
+        waitMs: info.waitMs,
+        processingMs: info.processingMs ?? 0,
+      });
+    }
     if (info.backend && errorKind && info.outcome === 'failed') {
       this.events.emit({ type: 'upstream_error', backend: info.backend, errorKind });
     }

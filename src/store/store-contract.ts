@@ -96,7 +96,7 @@ export function describeStore(
       const defaults = await store.createTenant({ id: 'beta', name: 'Beta' });
       expect(defaults).toMatchObject({
         weight: 1,
-        priority: 'normal',
+        priority: 'default',
         allowedModels: [],
         cloudFallback: false,
       });

@@ -64,7 +64,7 @@ export async function createTenant(db: SqlExecutor, input: TenantInput, nowMs: n
       id,
       input.name,
       input.weight ?? 1,
-      input.priority ?? 'normal',
+      input.priority ?? 'default',
       JSON.stringify(input.allowedModels ?? []),
       input.cloudFallback ?? false,
       limits.requestsPerMinute ?? null,

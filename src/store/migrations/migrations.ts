@@ -26,7 +26,7 @@ CREATE TABLE tenants (
   id TEXT PRIMARY KEY,
   name TEXT NOT NULL,
   weight DOUBLE PRECISION NOT NULL DEFAULT 1,
-  priority TEXT NOT NULL DEFAULT 'normal',
+  priority TEXT NOT NULL DEFAULT 'default',
   allowed_models TEXT NOT NULL DEFAULT '[]',
   cloud_fallback ${types.bool} NOT NULL,
   requests_per_minute INTEGER,

@@ -1,5 +1,5 @@
 import { CorralError } from '../core/errors.js';
-import type { QueuePolicy } from './queue-policy.js';
+import type { PolicyRefusal, QueuePolicy } from './queue-policy.js';
 import type { SlotTable } from './slot-table.js';
 import type { JobSpec } from './types.js';
 
@@ -61,4 +61,21 @@ export function checkQueueBounds(
     );
   }
   return undefined;
+}
+
+/** `rate_limited` for a tenant over its own waiting bound; it may retry when one of its jobs left. */
+export function tenantLimitError(
+  refusal: PolicyRefusal,
+  limits: AdmissionLimits,
+  estimate: { avgProcessingMs: number | null; runningTotal: number },
+): CorralError {
+  const perJobMs = (estimate.avgProcessingMs ?? limits.minRetryAfterMs) / Math.max(1, estimate.runningTotal);
+  const retryAfterMs = Math.round(
+    Math.min(limits.maxRetryAfterMs, Math.max(limits.minRetryAfterMs, perJobMs)),
+  );
+  return new CorralError(
+    'rate_limited',
+    `tenant '${refusal.tenant}' already has ${refusal.limit} requests waiting`,
+    { retryAfterMs },
+  );
 }

@@ -96,6 +96,8 @@ export function newRecord(spec: JobSpec, nowMs: number): JobRecord {
     tenant: spec.tenant,
     ...(spec.priority === undefined ? {} : { priority: spec.priority }),
     ...(spec.costTokens === undefined ? {} : { costTokens: spec.costTokens }),
+    ...(spec.promptTokens === undefined ? {} : { promptTokens: spec.promptTokens }),
+    ...(spec.expectedOutputTokens === undefined ? {} : { expectedOutputTokens: spec.expectedOutputTokens }),
     backends: [...new Set(spec.backends)],
     enqueuedAtMs: nowMs,
     state: 'queued',

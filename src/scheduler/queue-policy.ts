@@ -3,6 +3,31 @@ import type { QueuedJob } from './types.js';
 /** Why a job leaves the waiting line: a fair policy charges a tenant on `dispatched` only. */
 export type LeaveReason = 'dispatched' | 'cancelled' | 'failed';
 
+/** One (backend, model) line whose waiting jobs may start now (a tenant dropped below its cap). */
+export interface PolicyLine {
+  readonly backend: string;
+  readonly model: string;
+}
+
+/** Why a policy refuses to queue a job; the scheduler turns it into a `CorralError`. */
+export type PolicyRefusal = {
+  readonly type: 'tenant_queue_full';
+  readonly tenant: string;
+  readonly limit: number;
+};
+
+/** The waiting work a job would see ahead of it if it were next in line at its position. */
+export interface WorkAhead {
+  readonly jobs: number;
+  readonly promptTokens: number;
+  readonly outputTokens: number;
+  /**
+   * Cost (tokens) a fair policy expects to serve before this job if the tenants now waiting stay
+   * busy: jobs not yet submitted may still be ordered ahead of it. Absent for FIFO (nobody can).
+   */
+  readonly fairShareCostTokens?: number;
+}
+
 /**
  * The ordering policy: who waits where, and who goes next when a slot frees. The scheduler owns
  * slots and job states; the policy owns only the order of *waiting* jobs (p-queue's `Queue`
@@ -35,4 +60,20 @@ export interface QueuePolicy {
   lengths(): Map<string, number>;
   /** Models with at least one waiting job that lists `backend` (used when a backend gains slots). */
   modelsWaitingOn(backend: string): string[];
+
+  // Optional members: a tenant-aware policy (FairPolicy) implements them; FIFO needs none.
+  /** Per-tenant admission, asked only for a job that would wait. */
+  admit?(job: QueuedJob): PolicyRefusal | undefined;
+  /** False while the job's tenant is at its in-flight cap: it must wait even if a slot is free. */
+  mayStart?(job: QueuedJob): boolean;
+  /** A job took a slot (`fromQueue` false: it started at submit without waiting). */
+  started?(job: QueuedJob, fromQueue: boolean): void;
+  /** A running job released its slot; returns lines whose jobs became startable (may be empty). */
+  ended?(job: QueuedJob): readonly PolicyLine[];
+  /** Waiting work dispatched before this job under the policy's order (for ETA). */
+  workAhead?(jobId: string): WorkAhead | undefined;
+  /** Applies time-based reordering (aging) now; positions it moved are reported by `takeMoved`. */
+  advance?(): void;
+  /** model -> smallest position that moved since the last call (aging moves jobs without a call). */
+  takeMoved?(): ReadonlyMap<string, number>;
 }

@@ -1,16 +1,21 @@
 import type { Clock } from '../core/clock.js';
 import { CorralError } from '../core/errors.js';
-import { checkQueueBounds, validateJob } from './admission.js';
+import { checkQueueBounds, tenantLimitError, validateJob } from './admission.js';
 import type { AdmissionLimits } from './admission.js';
 import { EventBus } from './event-bus.js';
 import type { Listener, ListenerErrorHandler } from './event-bus.js';
+import type { Eta, EtaEstimator } from './eta.js';
+import { FairPolicy } from './fair-policy.js';
 import { FifoPolicy } from './fifo-policy.js';
 import { JobRegistry, newRecord, toJobInfo } from './job-registry.js';
 import type { JobRecord } from './job-registry.js';
 import type { LeaveReason, QueuePolicy } from './queue-policy.js';
 import { SlotTable } from './slot-table.js';
+import { SchedulerEta } from './scheduler-eta.js';
+import type { JobUsage } from './scheduler-eta.js';
 import { SchedulerStats } from './stats.js';
 import type { SchedulerSnapshot } from './stats.js';
+import type { TenantLookup } from './tenants.js';
 import type {
   BackendRemoval,
   CancelReason,
@@ -38,8 +43,15 @@ export interface SchedulerOptions {
   /** Bounds of `retryAfterMs` on `queue_full`. Defaults 1 s and 60 s. */
   readonly minRetryAfterMs?: number;
   readonly maxRetryAfterMs?: number;
-  /** Ordering of waiting jobs; a fresh, empty instance. Default `new FifoPolicy()`. */
+  /**
+   * Ordering of waiting jobs; a fresh, empty instance. Default `new FifoPolicy()`, or a
+   * `FairPolicy` over `tenants` when only `tenants` is given.
+   */
   readonly policy?: QueuePolicy;
+  /** Tenant settings (weight, classes, limits), for the default `FairPolicy`. */
+  readonly tenants?: TenantLookup;
+  /** Predicts start/finish of waiting jobs and scores its predictions. Default: no ETA. */
+  readonly eta?: EtaEstimator;
   /** Where a throwing observer's error goes (the composition root logs it). Default: dropped. */
   readonly onListenerError?: ListenerErrorHandler;
 }
@@ -51,7 +63,8 @@ export interface SchedulerOptions {
  * Invariants, true between any two public calls:
  * 1. running(b, m) never exceeds slots(b, m) through a dispatch of ours (capacity may be lowered
  *    under running jobs; then nothing new starts there until they drop below it).
- * 2. Work-conserving: for every (b, m) with a free slot, no waiting job of model m lists b.
+ * 2. Work-conserving: for every (b, m) with a free slot, no waiting job of model m lists b
+ *    (jobs of a tenant at its in-flight cap excepted: they wait by rule, not for a slot).
  *    So `submit` may start a job at once without jumping anyone, and a freed (b, m) slot only
  *    needs to look at the (b, m) line.
  * 3. A slot is released exactly once per dispatch: only a `running` job releases, and it leaves
@@ -62,6 +75,7 @@ export class Scheduler {
   readonly #clock: Clock;
   readonly #limits: AdmissionLimits;
   readonly #policy: QueuePolicy;
+  readonly #eta: SchedulerEta;
   readonly #slots = new SlotTable();
   readonly #jobs: JobRegistry;
   readonly #stats: SchedulerStats;
@@ -78,7 +92,10 @@ export class Scheduler {
       minRetryAfterMs: options.minRetryAfterMs ?? 1_000,
       maxRetryAfterMs: options.maxRetryAfterMs ?? 60_000,
     };
-    this.#policy = options.policy ?? new FifoPolicy();
+    this.#policy =
+      options.policy ??
+      (options.tenants ? new FairPolicy({ tenants: options.tenants }, clock) : new FifoPolicy());
+    this.#eta = new SchedulerEta(options.eta, this.#policy, this.#slots);
     this.#jobs = new JobRegistry(options.recentJobsLimit ?? 1_000);
     this.#stats = new SchedulerStats(clock, {
       ...(options.statsWindowMs === undefined ? {} : { windowMs: options.statsWindowMs }),
@@ -106,10 +123,10 @@ export class Scheduler {
   }
 
   /** A running job ended; its slot goes to the next waiting job(s). No-op unless it is running. */
-  finish(jobId: string, outcome: FinishOutcome): Dispatch[] {
+  finish(jobId: string, outcome: FinishOutcome, usage?: JobUsage): Dispatch[] {
     const record = this.#jobs.live(jobId);
     if (record?.state !== 'running') return [];
-    const out = this.#endRunning(record, outcome);
+    const out = this.#endRunning(record, outcome, usage);
     this.#commit();
     return out;
   }
@@ -174,7 +191,26 @@ export class Scheduler {
   get(jobId: string): JobInfo | undefined {
     const record = this.#jobs.get(jobId);
     if (record === undefined) return undefined;
-    return toJobInfo(record, record.state === 'queued' ? this.#policy.position(jobId) : undefined);
+    const isQueued = record.state === 'queued';
+    const info = toJobInfo(record, isQueued ? this.#policy.position(jobId) : undefined);
+    const eta = isQueued ? this.estimate(jobId) : undefined;
+    return eta ? { ...info, startInMs: eta.startInMs, finishInMs: eta.finishInMs } : info;
+  }
+
+  /** Predicted start and finish of a waiting job (needs the `eta` option), O(log n). */
+  estimate(jobId: string): Eta | undefined {
+    const record = this.#jobs.live(jobId);
+    return record && this.#eta.estimate(record);
+  }
+
+  /**
+   * Lets time-based reordering (aging) happen now and announces the positions it moved. Never
+   * starts a job (aging reorders waiting jobs; it frees no slot). Optional: aging also happens
+   * lazily on every call that touches a model; a periodic tick only makes positions fresher.
+   */
+  tick(): void {
+    this.#policy.advance?.();
+    this.#commit();
   }
 
   /** Subscribes an observer; returns the unsubscribe function. */
@@ -184,23 +220,29 @@ export class Scheduler {
 
   /** Plain JSON-able status (`GET /api/status`). */
   snapshot(): SchedulerSnapshot {
-    return this.#stats.snapshot({
+    const snapshot = this.#stats.snapshot({
       queuedByModel: this.#policy.lengths(),
       runningByBackend: this.#slots.runningTable(),
     });
+    const eta = this.#eta.stats();
+    return eta ? { ...snapshot, eta } : snapshot;
   }
 
   #admit(spec: JobSpec): SubmitDecision {
     const invalid = validateJob(spec, (id) => this.#jobs.live(id) !== undefined, this.#slots);
     if (invalid) return this.#reject(spec, invalid);
-    const record = newRecord(spec, this.#clock.now());
+    const record = newRecord(this.#eta.prepare(spec), this.#clock.now());
+    this.#eta.arrived(record);
     // Invariant 2 makes this fair: nobody who could use this free slot is waiting.
     const free = record.backends.find((b) => this.#slots.free(b, record.model) > 0);
-    if (free !== undefined) {
+    if (free !== undefined && this.#policy.mayStart?.(record) !== false) {
       this.#jobs.add(record);
       this.#start(record, free);
       return { type: 'dispatch', jobId: record.id, backend: free };
     }
+    const refusal = this.#policy.admit?.(record);
+    if (refusal)
+      return this.#reject(spec, tenantLimitError(refusal, this.#limits, this.#estimate(record.model)));
     const full = checkQueueBounds(record.model, this.#policy, this.#limits, this.#estimate(record.model));
     if (full) return this.#reject(spec, full);
     this.#jobs.add(record);
@@ -209,6 +251,7 @@ export class Scheduler {
     this.#noteMoved(record.model, position + 1);
     const { id: jobId, model, tenant } = record;
     this.#bus.stage({ type: 'queued', jobId, model, tenant, position, ahead: position - 1 });
+    this.#eta.queued(record);
     return { type: 'queued', jobId, position, ahead: position - 1 };
   }
 
@@ -226,6 +269,8 @@ export class Scheduler {
     record.backend = backend;
     record.startedAtMs = now;
     this.#slots.acquire(backend, record.model);
+    this.#policy.started?.(record, position !== undefined);
+    this.#eta.started(record, backend);
     this.#stats.recordWait(now - record.enqueuedAtMs);
     const { id: jobId, model, tenant } = record;
     this.#bus.stage({ type: 'dispatched', jobId, model, tenant, backend, waitMs: now - record.enqueuedAtMs });
@@ -244,7 +289,7 @@ export class Scheduler {
   }
 
   /** The only place a slot is released (invariant 3). */
-  #endRunning(record: JobRecord, state: FinishOutcome | CancelReason): Dispatch[] {
+  #endRunning(record: JobRecord, state: FinishOutcome | CancelReason, usage?: JobUsage): Dispatch[] {
     const backend = record.backend;
     if (backend === undefined) throw new Error(`running job ${record.id} has no backend`);
     this.#slots.release(backend, record.model);
@@ -256,8 +301,12 @@ export class Scheduler {
         ? { type: 'finished', jobId, model, tenant, state, backend, processingMs }
         : { type: 'cancelled', jobId, model, tenant, state, wasRunning: true, backend },
     );
+    this.#eta.ended(record, usage); // before filling: the next job's ETA uses the new rates
+    // Before filling: a tenant that drops below its in-flight cap may start jobs here and elsewhere.
+    const unblocked = this.#policy.ended?.(record) ?? [];
     const out: Dispatch[] = [];
     this.#fill(backend, record.model, out);
+    for (const line of unblocked) this.#fill(line.backend, line.model, out);
     return out;
   }
 
@@ -265,6 +314,7 @@ export class Scheduler {
     const position = this.#policy.remove(record.id, reason);
     if (position !== undefined) this.#noteMoved(record.model, position);
     this.#retire(record, state);
+    this.#eta.ended(record);
     const { id: jobId, model, tenant } = record;
     this.#bus.stage(
       state === 'failed'
@@ -296,6 +346,8 @@ export class Scheduler {
 
   /** Ends an operation: one `positions_changed` per model whose line moved, then delivery. */
   #commit(): void {
+    for (const [model, fromPosition] of this.#policy.takeMoved?.() ?? [])
+      this.#noteMoved(model, fromPosition);
     for (const [model, fromPosition] of this.#moved) {
       const length = this.#policy.lengthOf(model);
       if (fromPosition <= length) this.#bus.stage({ type: 'positions_changed', model, fromPosition, length });

@@ -1,5 +1,6 @@
 import type { Clock } from '../core/clock.js';
 import type { ErrorKind } from '../core/errors.js';
+import type { PredictionErrorStats } from './eta.js';
 import { TimeWindow } from './time-window.js';
 import type { FinalState } from './types.js';
 
@@ -47,6 +48,8 @@ export interface SchedulerSnapshot {
   readonly totals: Record<FinalState, number>;
   /** Submissions refused, by error kind (`queue_full`, `invalid_request`, `unavailable`). */
   readonly rejected: Partial<Record<ErrorKind, number>>;
+  /** Start-time prediction error, when the scheduler has an `EtaEstimator`. */
+  readonly eta?: PredictionErrorStats;
 }
 
 export interface StatsOptions {

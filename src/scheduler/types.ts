@@ -14,6 +14,10 @@ export interface JobSpec {
   readonly priority?: Priority;
   /** Estimated cost in tokens, for a weighted-fair policy; FIFO ignores it. */
   readonly costTokens?: number;
+  /** Prompt tokens (estimated by the gateway); used for cost and ETA when present. */
+  readonly promptTokens?: number;
+  /** Expected output tokens (max tokens, or the model's history); for cost and ETA. */
+  readonly expectedOutputTokens?: number;
   /** Backends that may serve this job, in the router's order of preference. */
   readonly backends: readonly string[];
 }
@@ -60,6 +64,9 @@ export interface JobInfo {
   readonly backend?: string;
   readonly position?: number;
   readonly ahead?: number;
+  /** Predicted wait before it starts and before it ends, for a waiting job when ETA is on. */
+  readonly startInMs?: number;
+  readonly finishInMs?: number;
   readonly enqueuedAtMs: number;
   readonly startedAtMs?: number;
   readonly finishedAtMs?: number;

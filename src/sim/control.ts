@@ -6,7 +6,22 @@
 export type SimEndpoint = 'chat' | 'generate' | 'embed' | 'embeddings';
 export type UnloadReason = 'expired' | 'evicted' | 'reload' | 'unload_request' | 'load_aborted' | 'shutdown';
 
+/** A native request as the emulator decoded it (docs/sim.md, `request_received`). */
+export interface ReceivedRequest {
+  /** Bound like Ollama's Go structs: known fields only, keys in their canonical spelling. */
+  body: Record<string, unknown>;
+  /** The JSON as parsed, before binding: unknown fields a client sent are still here. */
+  json: unknown;
+  /** Request headers, lower-cased names. */
+  headers: Record<string, string | undefined>;
+}
+
 export type SimEvent =
+  /**
+   * A native chat/generate/embed/embeddings body was decoded, before planning or queueing: what
+   * Ollama actually received. Emitted only when someone listens.
+   */
+  | ({ type: 'request_received'; endpoint: SimEndpoint; model: string } & ReceivedRequest)
   /** The request must wait: for a model load (pending-load queue or a load in progress) or a slot. */
   | { type: 'request_queued'; id: string; model: string; endpoint: SimEndpoint; waitingFor: 'load' | 'slot' }
   /** A generation actually began on a slot. */

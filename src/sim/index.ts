@@ -8,7 +8,16 @@ import { createSimServer } from './server.js';
 
 export type { EmulatorOptions } from './options.js';
 export type { ModelSpec } from './model-catalog.js';
-export type { SimControl, SimEvent, SimEventType, SimStats, SimEndpoint, UnloadReason } from './control.js';
+export type {
+  ReceivedRequest,
+  SimControl,
+  SimEvent,
+  SimEventOf,
+  SimEventType,
+  SimStats,
+  SimEndpoint,
+  UnloadReason,
+} from './control.js';
 export type { NativeRunner } from './contract.js';
 
 export interface Emulator {

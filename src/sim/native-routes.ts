@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NativeChatChunk, NativeErrorLine } from './contract.js';
+import type { SimControl, SimEndpoint } from './control.js';
 import type { SimEngine } from './engine.js';
 import { bindRequest } from './go-types.js';
 import type { GoType } from './go-types.js';
@@ -33,12 +34,25 @@ export type Handler = (req: IncomingMessage, res: ServerResponse) => void | Prom
 async function decode(
   req: IncomingMessage,
   type: Extract<GoType, { kind: 'struct' }>,
+  received?: { control: SimControl; endpoint: SimEndpoint },
 ): Promise<{ ok: true; value: Record<string, unknown> } | { ok: false; error: string }> {
   const body = await readBody(req);
   if (body.length === 0) return { ok: false, error: 'missing request body' };
   const parsed = parseJsonBody(body);
   if (!parsed.ok) return { ok: false, error: parsed.empty ? 'missing request body' : parsed.error };
-  return bindRequest(parsed.value, type);
+  const bound = bindRequest(parsed.value, type);
+  if (bound.ok && received?.control.wants('request_received')) {
+    const model = bound.value.model;
+    received.control.emit({
+      type: 'request_received',
+      endpoint: received.endpoint,
+      model: typeof model === 'string' ? model : '',
+      body: structuredClone(bound.value),
+      json: structuredClone(parsed.value),
+      headers: flatHeaders(req),
+    });
+  }
+  return bound;
 }
 
 /** `stream:false`: collect everything; a failure anywhere discards the partial output (§2.2). */
@@ -67,7 +81,7 @@ export function nativeRoutes(
 
   const chat: Handler = async (req, res) => {
     const signal = clientSignal(res);
-    const d = await decode(req, chatRequestType);
+    const d = await decode(req, chatRequestType, { control: engine.control, endpoint: 'chat' });
     if (!d.ok) return sendError(res, 400, d.error);
     const body = d.value as unknown as ChatInput;
     body.model ??= '';
@@ -86,7 +100,7 @@ export function nativeRoutes(
 
   const generate: Handler = async (req, res) => {
     const signal = clientSignal(res);
-    const d = await decode(req, generateRequestType);
+    const d = await decode(req, generateRequestType, { control: engine.control, endpoint: 'generate' });
     if (!d.ok) return sendError(res, 400, d.error);
     const body = d.value as unknown as GenerateInput & { stream?: boolean };
     const run = await engine.generate(body, { signal, headers: flatHeaders(req) });
@@ -103,7 +117,7 @@ export function nativeRoutes(
 
   const embed: Handler = async (req, res) => {
     const signal = clientSignal(res);
-    const d = await decode(req, embedRequestType);
+    const d = await decode(req, embedRequestType, { control: engine.control, endpoint: 'embed' });
     if (!d.ok) return sendError(res, 400, d.error);
     const v = d.value;
     const model = typeof v.model === 'string' ? v.model : '';
@@ -137,7 +151,7 @@ export function nativeRoutes(
 
   const embeddings: Handler = async (req, res) => {
     const signal = clientSignal(res);
-    const d = await decode(req, embeddingRequestType);
+    const d = await decode(req, embeddingRequestType, { control: engine.control, endpoint: 'embeddings' });
     if (!d.ok) return sendError(res, 400, d.error);
     const v = d.value;
     const model = typeof v.model === 'string' ? v.model : '';

@@ -13,8 +13,10 @@ export function createLogger(level: string): Logger {
       paths: [
         'req.headers.authorization',
         'req.headers["x-api-key"]',
+        'req.headers["api-key"]',
         'headers.authorization',
         'headers["x-api-key"]',
+        'headers["api-key"]',
       ],
       censor: '[redacted]',
     },

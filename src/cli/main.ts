@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerAdminCommands } from './admin-commands.js';
 import { registerDemoCommand } from './demo-command.js';
 import { registerServeCommand } from './serve-command.js';
 import { registerSimCommand } from './sim-command.js';
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
   registerServeCommand(program);
   registerDemoCommand(program);
   registerSimCommand(program);
+  registerAdminCommands(program);
   return program;
 }
 

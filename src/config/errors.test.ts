@@ -40,14 +40,14 @@ describe('config error messages name the key, what was expected, and the source'
       'unknown section',
       { yaml: 'schedular: {}\n' },
       [
-        'schedular (corral.yaml): unknown key; did you mean "scheduler"? valid keys here: server, backends, scheduler, logging',
+        'schedular (corral.yaml): unknown key; did you mean "scheduler"? valid keys here: server, backends, scheduler, logging, auth, store, usage',
       ],
     ],
     [
       'snake_case key',
       { yaml: 'scheduler:\n  max_queued: 5\n' },
       [
-        'scheduler.max_queued (corral.yaml): unknown key; did you mean "maxQueued"? valid keys here: maxQueued, maxQueuedPerModel, maxQueueWaitMs, retryAfterMs',
+        'scheduler.max_queued (corral.yaml): unknown key; did you mean "maxQueued"? valid keys here: maxQueued, maxQueuedPerModel, maxQueueWaitMs, retryAfterMs, policy, priorities, defaultPriority, agingMs, tenantDefaults, tenants',
       ],
     ],
     [
@@ -200,6 +200,13 @@ describe('config error messages name the key, what was expected, and the source'
       'a file that is not a mapping',
       { yaml: '- a\n- b\n' },
       ['corral.yaml: expected a mapping of sections (server:, backends:, …), got ["a","b"]'],
+    ],
+    [
+      'a postgres store without a URL',
+      { yaml: 'store:\n  kind: postgres\n' },
+      [
+        'store.url (corral.yaml): store.kind is "postgres" but store.url is not set; give a postgres:// URL or use kind "sqlite"',
+      ],
     ],
   ])('%s', (_name, attempt, expected) => {
     expect(problems(attempt)).toEqual(expected);

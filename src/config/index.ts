@@ -15,4 +15,7 @@ export type {
   SchedulerConfig,
   LoggingConfig,
   LogLevel,
+  AuthConfig,
+  StoreConfig,
+  UsageConfig,
 } from './schema.js';

@@ -24,8 +24,22 @@ const DEFAULTS = {
       timeouts: { connectMs: 5000, firstByteMs: 300_000, idleMs: 300_000 },
     },
   ],
-  scheduler: { maxQueued: 1024, maxQueuedPerModel: 512, maxQueueWaitMs: 0, retryAfterMs: 5000 },
+  scheduler: {
+    maxQueued: 1024,
+    maxQueuedPerModel: 512,
+    maxQueueWaitMs: 0,
+    retryAfterMs: 5000,
+    policy: 'fair',
+    priorities: ['interactive', 'default', 'batch'],
+    defaultPriority: 'default',
+    agingMs: 30000,
+    tenantDefaults: { weight: 1 },
+    tenants: {},
+  },
   logging: { level: 'info', logPrompts: false },
+  auth: { mode: 'open' },
+  store: { kind: 'sqlite', path: './data/corral.db' },
+  usage: { audit: false },
 };
 
 describe('loadConfig', () => {

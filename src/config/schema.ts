@@ -138,14 +138,114 @@ export const BackendsSchema = z
   )
   .prefault([{ name: 'local', url: 'http://127.0.0.1:11434' }]);
 
-export const SchedulerSchema = z.strictObject({
-  // Bounds memory and tells clients "come back later" (queue_full) instead of growing forever.
-  maxQueued: positiveInt('a positive integer').default(1024),
-  maxQueuedPerModel: positiveInt('a positive integer').default(512),
-  // 0 = wait as long as it takes; clients see their position and can leave when they like.
-  maxQueueWaitMs: nonNegativeMs('a number of milliseconds >= 0 (0 = no limit)').default(0),
-  // The `retry-after` hint sent with queue_full answers.
-  retryAfterMs: positiveInt('a positive number of milliseconds').default(5_000),
+/** What the fair queue needs to know about one tenant (weight, class ceiling, limits). */
+export const TenantSettingsSchema = z.strictObject({
+  // Share of the slots relative to other tenants with waiting work.
+  weight: z.number(expected('a positive number')).positive(expected('a positive number')).default(1),
+  // Highest class the tenant may ask for; higher hints are lowered to it. Default: any class.
+  maxPriority: z.string(expected('a class name')).optional(),
+  // Class used when the tenant's request asks for none. Default: `scheduler.defaultPriority`.
+  defaultPriority: z.string(expected('a class name')).optional(),
+  // Waiting requests before this tenant gets 429s. Default: no per-tenant limit.
+  maxQueued: positiveInt('a positive integer').optional(),
+  // Requests running at once; more wait (others' work goes first). Default: no limit.
+  maxInFlight: positiveInt('a positive integer').optional(),
+});
+
+export const SchedulerSchema = z
+  .strictObject({
+    // Bounds memory and tells clients "come back later" (queue_full) instead of growing forever.
+    maxQueued: positiveInt('a positive integer').default(1024),
+    maxQueuedPerModel: positiveInt('a positive integer').default(512),
+    // 0 = wait as long as it takes; clients see their position and can leave when they like.
+    maxQueueWaitMs: nonNegativeMs('a number of milliseconds >= 0 (0 = no limit)').default(0),
+    // The `retry-after` hint sent with queue_full answers.
+    retryAfterMs: positiveInt('a positive number of milliseconds').default(5_000),
+    // 'fair': weighted fair queuing between tenants inside aged priority classes; 'fifo': arrival order.
+    policy: z.enum(['fair', 'fifo'], expected('"fair" | "fifo"')).default('fair'),
+    // Priority classes, highest first. Requests ask with `x-corral-priority`; tenants are capped.
+    priorities: z
+      .array(
+        z.string(expected('a class name')).regex(/^[A-Za-z0-9_-]{1,32}$/, expected('a class name')),
+        expected('a list of class names'),
+      )
+      .min(1, expected('at least one class'))
+      .default(['interactive', 'default', 'batch']),
+    // Class of a request that asks for none.
+    defaultPriority: z.string(expected('a class name')).default('default'),
+    // A waiting request moves up one class after this long, so nothing starves.
+    agingMs: positiveInt('a positive number of milliseconds').default(30_000),
+    // Settings for every tenant not listed in `tenants`.
+    tenantDefaults: TenantSettingsSchema.prefault({}),
+    // Per-tenant settings by tenant id (open mode: `user:NAME`, `key:HASH` or `ip:ADDRESS`).
+    tenants: z
+      .record(z.string(), TenantSettingsSchema, expected('a map of tenant id to settings'))
+      .default({}),
+  })
+  .superRefine((scheduler, ctx) => {
+    // A class name that is not in `priorities` would silently mean "the default class".
+    const known = new Set(scheduler.priorities);
+    const check = (name: string | undefined, path: string[]) => {
+      if (name !== undefined && !known.has(name)) {
+        ctx.addIssue({
+          code: 'custom',
+          path,
+          input: name,
+          message: `expected one of the priority classes (${scheduler.priorities.join(', ')}), got ${showValue(name)}`,
+        });
+      }
+    };
+    check(scheduler.defaultPriority, ['defaultPriority']);
+    check(scheduler.tenantDefaults.maxPriority, ['tenantDefaults', 'maxPriority']);
+    check(scheduler.tenantDefaults.defaultPriority, ['tenantDefaults', 'defaultPriority']);
+    for (const [id, tenant] of Object.entries(scheduler.tenants)) {
+      check(tenant.maxPriority, ['tenants', id, 'maxPriority']);
+      check(tenant.defaultPriority, ['tenants', id, 'defaultPriority']);
+    }
+  });
+
+export const AUTH_MODES = ['open', 'keys'] as const;
+export const STORE_KINDS = ['sqlite', 'postgres'] as const;
+
+export const AuthSchema = z.strictObject({
+  // `open` (default): anyone may call, tenants are derived from x-corral-user, key or address.
+  // `keys`: every protocol call needs an API key from the store (`corral keys create`).
+  mode: z.enum(AUTH_MODES, expected(AUTH_MODES.map((m) => JSON.stringify(m)).join(' | '))).default('open'),
+  // A secret: whoever holds it manages keys and tenants over HTTP. Unset = admin endpoints off.
+  adminKey: z
+    .string(expected('a secret string of at least 16 characters'))
+    .min(16, expected('a secret string of at least 16 characters'))
+    .optional(),
+});
+
+export const StoreSchema = z
+  .strictObject({
+    kind: z
+      .enum(STORE_KINDS, expected(STORE_KINDS.map((k) => JSON.stringify(k)).join(' | ')))
+      .default('sqlite'),
+    // SQLite file, relative to the working directory; it and its directory are created on start.
+    path: z.string(expected('a file path')).min(1, expected('a file path')).default('./data/corral.db'),
+    // PostgreSQL connection URL, needed when kind is postgres (several replicas share it).
+    url: z
+      .string(expected('a postgres:// URL'))
+      .regex(/^postgres(ql)?:\/\//, expected('a postgres:// URL'))
+      .optional(),
+  })
+  .superRefine((store, ctx) => {
+    if (store.kind === 'postgres' && store.url === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['url'],
+        input: store.url,
+        message:
+          'store.kind is "postgres" but store.url is not set; give a postgres:// URL or use kind "sqlite"',
+      });
+    }
+  });
+
+export const UsageSchema = z.strictObject({
+  // Keep prompt text in usage rows. Off: other people's data stays out of the database.
+  audit: z.boolean(expected('true or false')).default(false),
 });
 
 export const LoggingSchema = z.strictObject({
@@ -159,6 +259,9 @@ export const ConfigSchema = z.strictObject({
   backends: BackendsSchema,
   scheduler: SchedulerSchema.prefault({}),
   logging: LoggingSchema.prefault({}),
+  auth: AuthSchema.prefault({}),
+  store: StoreSchema.prefault({}),
+  usage: UsageSchema.prefault({}),
 });
 
 type DeepReadonly<T> = T extends (infer E)[]
@@ -174,6 +277,9 @@ export type BackendConfig = Config['backends'][number];
 export type BackendTimeouts = BackendConfig['timeouts'];
 export type SchedulerConfig = Config['scheduler'];
 export type LoggingConfig = Config['logging'];
+export type AuthConfig = Config['auth'];
+export type StoreConfig = Config['store'];
+export type UsageConfig = Config['usage'];
 export type LogLevel = (typeof LOG_LEVELS)[number];
 /** What a config file or `CORRAL_BACKENDS` may contain before defaults are applied. */
 export type ConfigInput = z.input<typeof ConfigSchema>;

@@ -16,7 +16,12 @@ export interface FinishedRequest {
 
 /** A request let in by `Admission.admit`; settled exactly once when it ends, however it ends. */
 export interface AdmissionTicket {
-  settle(finished: FinishedRequest): void;
+  /**
+   * Never rejects. The promise, when there is one, resolves once the outcome is recorded durably:
+   * the gateway waits for it before a response ends, so a client that saw the end of its response
+   * is never missing from usage (a crash between the two cannot lose it).
+   */
+  settle(finished: FinishedRequest): void | Promise<void>;
 }
 
 /**

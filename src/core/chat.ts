@@ -91,6 +91,10 @@ export interface RequestMeta {
   protocol: ClientProtocol;
   /** The API key's id when keys are checked (never the key itself). */
   keyId?: string;
+  /** Scheduling settings from the key's tenant record, when keys are checked. */
+  tenantSettings?: { weight?: number; maxPriority?: string; maxQueued?: number; maxInFlight?: number };
+  /** Models the caller may use (keys mode, from its tenant); absent or empty means all. */
+  allowedModels?: readonly string[];
   /** Absolute deadline on the gateway clock for leaving the queue, if any. */
   queueDeadlineMs?: number;
 }

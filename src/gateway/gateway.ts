@@ -7,16 +7,19 @@ import type {
   GenerateRequest,
   InferenceRequest,
   RequestMeta,
+  Timings,
   Usage,
 } from '../core/chat.js';
 import type { Admission, AdmissionTicket } from '../core/admission.js';
 import type { Clock } from '../core/clock.js';
 import { CorralError, toCorralError } from '../core/errors.js';
+import { estimatePromptTokens } from '../core/token-estimate.js';
 import type { Backend, CallContext, InstalledModel, LoadedModel } from '../core/ports.js';
 import type { QueueEvent } from '../core/queue-events.js';
-import type { Dispatch, Scheduler } from '../scheduler/index.js';
+import type { Dispatch, JobUsage, Scheduler } from '../scheduler/index.js';
 import type { GatewayEvent, Outcome } from './events.js';
 import { QueueNotifier } from './queue-notifier.js';
+import type { TenantDirectory } from './tenant-directory.js';
 import { TypedEmitter } from './typed-emitter.js';
 
 export interface GatewayOptions {
@@ -30,6 +33,8 @@ export interface GatewayDeps {
   scheduler: Scheduler;
   /** Quotas and permissions checked before a request may wait (none: everything is admitted). */
   admission?: Admission;
+  /** Where per-request tenant settings (from a key's record) are handed to the fair queue. */
+  tenants?: TenantDirectory;
   backends: readonly Backend[];
   clock: Clock;
   log: Logger;
@@ -59,7 +64,8 @@ interface Lease {
   backend: Backend;
   signal: AbortSignal;
   waitMs: number;
-  release(error: unknown, usage?: Usage): void;
+  /** Resolves when the outcome is recorded (see `AdmissionTicket.settle`); never rejects. */
+  release(error: unknown, usage?: Usage, timings?: Timings): void | Promise<void>;
 }
 
 /**
@@ -77,6 +83,8 @@ export class Gateway {
   readonly #waiters = new Map<string, Waiter>();
   readonly #notifier: QueueNotifier;
   readonly #admission: Admission | undefined;
+  readonly #tenants: TenantDirectory | undefined;
+  readonly #agingTimer: NodeJS.Timeout;
   /** Tickets of admitted requests, settled in `#finished`. */
   readonly #tickets = new Map<string, AdmissionTicket>();
 
@@ -88,6 +96,13 @@ export class Gateway {
     this.#options = deps.options;
     this.#notifier = new QueueNotifier(deps.scheduler, () => deps.clock.now());
     this.#admission = deps.admission;
+    this.#tenants = deps.tenants;
+    // Aging is the one time-based rule of the queue: let it reorder (and announce moved positions)
+    // once a second. The scheduler itself has no timers.
+    this.#agingTimer = setInterval(() => {
+      if (deps.scheduler.queued > 0) deps.scheduler.tick();
+    }, 1000);
+    this.#agingTimer.unref();
   }
 
   get backends(): Backend[] {
@@ -114,7 +129,7 @@ export class Gateway {
     const lease = await this.#acquire(req, meta, hooks);
     try {
       const result = await lease.backend.embed(req, { signal: lease.signal, requestId: meta.id });
-      lease.release(undefined, result.usage);
+      await lease.release(undefined, result.usage);
       return result;
     } catch (err) {
       lease.release(err);
@@ -156,6 +171,7 @@ export class Gateway {
       waiter.reject(new CorralError('unavailable', 'the gateway is shutting down'));
     this.#waiters.clear();
     this.#notifier.close();
+    clearInterval(this.#agingTimer);
     await Promise.all([...this.#backends.values()].map((b) => b.close()));
   }
 
@@ -183,29 +199,39 @@ export class Gateway {
       // A refusal here (quota, permission) happens before the request waits and is not metered.
       this.#tickets.set(meta.id, await this.#admission.admit(req, meta));
       if (signal.aborted) {
-        this.#finished(req, meta, { outcome: 'cancelled', error: signal.reason, waitMs: 0 });
+        await this.#finished(req, meta, { outcome: 'cancelled', error: signal.reason, waitMs: 0 });
         throw signal.reason;
       }
     }
     const enqueuedAt = this.#clock.now();
+    if (meta.tenantSettings) this.#tenants?.remember(meta.tenant, meta.tenantSettings);
+    const maxOutput = req.kind === 'embed' ? 0 : req.sampling.maxOutputTokens;
     const decision = this.#scheduler.submit({
       id: meta.id,
       model: req.model,
       tenant: meta.tenant,
       ...(meta.priority === undefined ? {} : { priority: meta.priority }),
+      promptTokens: estimatePromptTokens(req),
+      ...(maxOutput === undefined ? {} : { maxOutputTokens: maxOutput }),
       backends: [...this.#backends.keys()],
     });
     let backendName: string;
     switch (decision.type) {
       case 'rejected':
-        this.#finished(req, meta, { outcome: 'rejected', error: decision.error, waitMs: 0 });
+        await this.#finished(req, meta, { outcome: 'rejected', error: decision.error, waitMs: 0 });
         throw decision.error;
       case 'dispatch':
         backendName = decision.backend;
         break;
       case 'queued': {
         const { onQueue } = hooks;
-        onQueue?.({ type: 'queued', position: decision.position, ahead: decision.ahead });
+        const etaMs = this.#scheduler.estimate(meta.id)?.startInMs;
+        onQueue?.({
+          type: 'queued',
+          position: decision.position,
+          ahead: decision.ahead,
+          ...(etaMs === undefined ? {} : { etaMs }),
+        });
         if (onQueue) this.#notifier.watch(meta.id, req.model, decision.position, onQueue);
         try {
           backendName = await this.#wait(req, meta, hooks, enqueuedAt);
@@ -294,7 +320,7 @@ export class Gateway {
     const upstream = new AbortController();
     const startedAt = this.#clock.now();
     let released = false;
-    const release = (error: unknown, usage?: Usage) => {
+    const release = (error: unknown, usage?: Usage, timings?: Timings): void | Promise<void> => {
       if (released) return;
       released = true;
       clientSignal.removeEventListener('abort', onClientAbort);
@@ -303,10 +329,10 @@ export class Gateway {
       const dispatches =
         outcome === 'cancelled'
           ? this.#scheduler.cancel(meta.id, 'cancelled')
-          : this.#scheduler.finish(meta.id, outcome === 'done' ? 'done' : 'failed');
+          : this.#scheduler.finish(meta.id, outcome === 'done' ? 'done' : 'failed', jobUsage(usage, timings));
       this.#apply(dispatches);
       const processingMs = this.#clock.now() - startedAt;
-      this.#finished(req, meta, {
+      return this.#finished(req, meta, {
         outcome,
         error,
         waitMs,
@@ -315,9 +341,9 @@ export class Gateway {
         ...(usage ? { usage } : {}),
       });
     };
-    const onClientAbort = () => release(clientSignal.reason);
+    const onClientAbort = () => void release(clientSignal.reason);
     clientSignal.addEventListener('abort', onClientAbort, { once: true });
-    if (clientSignal.aborted) release(clientSignal.reason);
+    if (clientSignal.aborted) void release(clientSignal.reason);
     return { backend, signal: upstream.signal, waitMs, release };
   }
 
@@ -332,12 +358,13 @@ export class Gateway {
       backend?: string;
       usage?: Usage;
     },
-  ): void {
+  ): void | Promise<void> {
     const errorKind = info.error === undefined ? undefined : toCorralError(info.error).kind;
     const ticket = this.#tickets.get(meta.id);
+    let recorded: void | Promise<void> = undefined;
     if (ticket) {
       this.#tickets.delete(meta.id);
-      ticket.settle({
+      recorded = ticket.settle({
         outcome: info.outcome,
         ...(errorKind ? { errorKind } : {}),
         ...(info.backend ? { backend: info.backend } : {}),
@@ -367,24 +394,40 @@ export class Gateway {
     if (info.outcome === 'failed' && errorKind === 'internal') {
       this.#log.error({ reqId: meta.id, err: info.error }, 'request failed');
     }
+    return recorded;
   }
 }
 
 /** Passes events through and releases the lease when the stream ends, however it ends. */
 async function* meter(upstream: AsyncIterable<ChatEvent>, lease: Lease): AsyncGenerator<ChatEvent> {
   let usage: Usage | undefined;
+  let timings: Timings | undefined;
   let error: unknown;
   try {
     for await (const event of upstream) {
-      if (event.type === 'done') usage = event.usage;
+      if (event.type === 'done') ({ usage, timings } = event);
       yield event;
     }
   } catch (err) {
     error = err;
     throw err;
   } finally {
-    lease.release(error, usage);
+    // Awaited: the stream (and so the response) ends only once its usage row is committed.
+    await lease.release(error, usage, timings);
   }
+}
+
+/** What the ETA estimator learns from a finished job: token counts and Ollama's timings in ms. */
+function jobUsage(usage: Usage | undefined, timings: Timings | undefined): JobUsage | undefined {
+  if (!usage) return undefined;
+  const out: { -readonly [K in keyof JobUsage]: JobUsage[K] } = {
+    promptTokens: usage.inputTokens,
+    outputTokens: usage.outputTokens,
+  };
+  if (timings?.loadNs !== undefined) out.loadMs = timings.loadNs / 1e6;
+  if (timings?.promptEvalNs !== undefined) out.promptEvalMs = timings.promptEvalNs / 1e6;
+  if (timings?.evalNs !== undefined) out.evalMs = timings.evalNs / 1e6;
+  return out;
 }
 
 function uniqueByName(models: InstalledModel[]): InstalledModel[] {

@@ -79,7 +79,12 @@ export class QueueNotifier {
     if (!always && job.position === watcher.lastPosition) return;
     watcher.lastPosition = job.position;
     watcher.lastSentMs = this.#now();
-    watcher.notify({ type: 'progress', position: job.position, ahead: job.ahead ?? job.position - 1 });
+    watcher.notify({
+      type: 'progress',
+      position: job.position,
+      ahead: job.ahead ?? job.position - 1,
+      ...(job.startInMs === undefined ? {} : { etaMs: job.startInMs }),
+    });
   }
 
   #stopTimers(): void {

@@ -192,6 +192,25 @@ describe('EtaEstimator in the scheduler: steady load (DESIGN.md §6)', () => {
     expect(medianAbsErrorPct ?? 100).toBeLessThanOrEqual(boundPct);
   });
 
+  it('plans a job that states only max tokens from history, capped by it', () => {
+    const clock = new ManualClock(0);
+    const eta = new EtaEstimator(clock, { alpha: 1 });
+    eta.observeCompletion({
+      backend: 'b1',
+      model: 'm',
+      promptTokens: 0,
+      outputTokens: 20,
+      processingMs: 200,
+    });
+    const s = new Scheduler({ tenants: () => ({}), eta }, clock);
+    s.submit(job('r', { maxOutputTokens: 4_096 })); // runs: planned 20 tokens, 200 ms
+    s.submit(job('w', { maxOutputTokens: 4_096 }));
+    s.submit(job('x', { maxOutputTokens: 5 }));
+    expect(s.get('w')).toMatchObject({ startInMs: 200, finishInMs: 400 });
+    const x = s.estimate('x');
+    expect((x?.finishInMs ?? 0) - (x?.startInMs ?? 0)).toBe(50);
+  });
+
   it('reports ETA in get() for a waiting job', () => {
     const clock = new ManualClock(0);
     const eta = new EtaEstimator(clock, { defaultOutputTokensPerSec: 10 });

@@ -69,6 +69,14 @@ export class FairPolicy implements QueuePolicy {
     return entry && this.#classes.names[entry.rank];
   }
 
+  /** The class a job enters in: its hint (or its tenant's default) clamped to the tenant's ceiling. */
+  classFor(job: QueuedJob): string {
+    const settings =
+      this.#tenants.get(job.tenant)?.settings ?? this.#classes.resolve(this.#lookup(job.tenant));
+    const rank = this.#classes.effectiveRank(job.priority, settings);
+    return this.#classes.names[rank] ?? this.#classes.names[this.#classes.defaultRank] ?? 'default';
+  }
+
   push(job: QueuedJob): number {
     if (this.#entries.has(job.id)) throw new Error(`FairPolicy.push: job ${job.id} is already waiting`);
     this.#age(job.model);

@@ -18,8 +18,16 @@ export type { TenantLookup, TenantSettings } from './tenants.js';
 export { FifoPolicy } from './fifo-policy.js';
 export type { LeaveReason, PolicyLine, PolicyRefusal, QueuePolicy, WorkAhead } from './queue-policy.js';
 export type { Listener, ListenerErrorHandler } from './event-bus.js';
-export { SchedulerStats } from './stats.js';
-export type { CompletionSample, LiveCounts, SchedulerSnapshot, StatsOptions } from './stats.js';
+export { SchedulerStats, seedQueueStats } from './stats.js';
+export type {
+  CompletionSample,
+  GroupStatus,
+  JobKeys,
+  LiveCounts,
+  SchedulerSnapshot,
+  SeedQueueStats,
+  StatsOptions,
+} from './stats.js';
 export { DEFAULT_SLOTS } from './slot-table.js';
 export type {
   BackendRemoval,

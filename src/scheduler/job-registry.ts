@@ -3,6 +3,8 @@ import type { FinalState, JobInfo, JobSpec, JobState, QueuedJob } from './types.
 /** The scheduler's record of one job; only the scheduler mutates it. */
 export interface JobRecord extends QueuedJob {
   state: JobState;
+  /** The priority class it was admitted in (the policy's answer; before aging), for stats. */
+  priorityClass?: string;
   backend?: string;
   startedAtMs?: number;
   finishedAtMs?: number;

@@ -62,6 +62,8 @@ export interface QueuePolicy {
   modelsWaitingOn(backend: string): string[];
 
   // Optional members: a tenant-aware policy (FairPolicy) implements them; FIFO needs none.
+  /** The priority class a job is admitted in (hint clamped to its tenant), for stats. */
+  classFor?(job: QueuedJob): string;
   /** Per-tenant admission, asked only for a job that would wait. */
   admit?(job: QueuedJob): PolicyRefusal | undefined;
   /** False while the job's tenant is at its in-flight cap: it must wait even if a slot is free. */

@@ -29,10 +29,20 @@ export class SchedulerEta {
     this.#slots = slots;
   }
 
-  /** A job with no output estimate gets the model's history (it sets cost and ETA). */
+  /**
+   * A job with no output estimate gets the model's history, capped by its max tokens (it sets
+   * cost and ETA). Without an estimator, max tokens is the only estimate there is.
+   */
   prepare(spec: JobSpec): JobSpec {
-    if (!this.#eta || spec.expectedOutputTokens !== undefined) return spec;
-    return { ...spec, expectedOutputTokens: this.#eta.expectedOutputTokens(spec.model) };
+    if (spec.expectedOutputTokens !== undefined) return spec;
+    if (!this.#eta) {
+      const max = spec.maxOutputTokens;
+      return max === undefined ? spec : { ...spec, expectedOutputTokens: max };
+    }
+    return {
+      ...spec,
+      expectedOutputTokens: this.#eta.expectedOutputTokens(spec.model, spec.maxOutputTokens),
+    };
   }
 
   arrived(record: JobRecord): void {

@@ -14,7 +14,7 @@ import { SlotTable } from './slot-table.js';
 import { SchedulerEta } from './scheduler-eta.js';
 import type { JobUsage } from './scheduler-eta.js';
 import { SchedulerStats } from './stats.js';
-import type { SchedulerSnapshot } from './stats.js';
+import type { JobKeys, SchedulerSnapshot } from './stats.js';
 import type { TenantLookup } from './tenants.js';
 import type {
   BackendRemoval,
@@ -29,6 +29,13 @@ import type {
   SubmitDecision,
 } from './types.js';
 
+/** Class of a job when the policy has none (FIFO ignores priorities). */
+const DEFAULT_CLASS = 'default';
+
+function keysOf(record: JobRecord): JobKeys {
+  return { model: record.model, tenant: record.tenant, priority: record.priorityClass ?? DEFAULT_CLASS };
+}
+
 export interface SchedulerOptions {
   /** Waiting jobs across all models before `queue_full`. Default 10,000. */
   readonly maxQueued?: number;
@@ -40,6 +47,8 @@ export interface SchedulerOptions {
   readonly statsWindowMs?: number;
   /** Completions listed in `snapshot().recent`. Default 20. */
   readonly recentCompletionsLimit?: number;
+  /** Tenants with per-tenant window figures in `snapshot().tenants`. Default 1,000. */
+  readonly statsTenantLimit?: number;
   /** Bounds of `retryAfterMs` on `queue_full`. Defaults 1 s and 60 s. */
   readonly minRetryAfterMs?: number;
   readonly maxRetryAfterMs?: number;
@@ -102,6 +111,7 @@ export class Scheduler {
       ...(options.recentCompletionsLimit === undefined
         ? {}
         : { recentLimit: options.recentCompletionsLimit }),
+      ...(options.statsTenantLimit === undefined ? {} : { tenantLimit: options.statsTenantLimit }),
     });
     this.#bus = new EventBus(options.onListenerError);
   }
@@ -232,6 +242,7 @@ export class Scheduler {
     const invalid = validateJob(spec, (id) => this.#jobs.live(id) !== undefined, this.#slots);
     if (invalid) return this.#reject(spec, invalid);
     const record = newRecord(this.#eta.prepare(spec), this.#clock.now());
+    record.priorityClass = this.#policy.classFor?.(record) ?? DEFAULT_CLASS;
     this.#eta.arrived(record);
     // Invariant 2 makes this fair: nobody who could use this free slot is waiting.
     const free = record.backends.find((b) => this.#slots.free(b, record.model) > 0);
@@ -252,6 +263,7 @@ export class Scheduler {
     const { id: jobId, model, tenant } = record;
     this.#bus.stage({ type: 'queued', jobId, model, tenant, position, ahead: position - 1 });
     this.#eta.queued(record);
+    this.#stats.jobQueued(keysOf(record));
     return { type: 'queued', jobId, position, ahead: position - 1 };
   }
 
@@ -271,7 +283,7 @@ export class Scheduler {
     this.#slots.acquire(backend, record.model);
     this.#policy.started?.(record, position !== undefined);
     this.#eta.started(record, backend);
-    this.#stats.recordWait(now - record.enqueuedAtMs);
+    this.#stats.jobStarted(keysOf(record), now - record.enqueuedAtMs, position !== undefined);
     const { id: jobId, model, tenant } = record;
     this.#bus.stage({ type: 'dispatched', jobId, model, tenant, backend, waitMs: now - record.enqueuedAtMs });
   }
@@ -325,12 +337,16 @@ export class Scheduler {
 
   #retire(record: JobRecord, state: FinalState): void {
     const now = this.#clock.now();
+    const wasRunning = record.state === 'running';
     this.#jobs.retire(record, state, now);
     const started = record.startedAtMs;
+    const keys = keysOf(record);
+    this.#stats.jobLeft(keys, wasRunning);
     this.#stats.recordCompletion({
       id: record.id,
       model: record.model,
       tenant: record.tenant,
+      priority: keys.priority,
       ...(record.backend === undefined ? {} : { backend: record.backend }),
       state,
       waitMs: started === undefined ? null : started - record.enqueuedAtMs,

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../core/clock.js';
-import { SchedulerStats } from './stats.js';
+import { FairPolicy } from './fair-policy.js';
+import { GroupWindows } from './group-stats.js';
+import { SchedulerStats, seedQueueStats } from './stats.js';
 import type { CompletionSample } from './stats.js';
 import { TimeWindow } from './time-window.js';
 import { job, setup } from './test-helpers.js';
@@ -110,11 +112,146 @@ describe('Scheduler.snapshot', () => {
       id: 'c',
       model: 'm2',
       tenant: 'bob',
+      priority: 'default',
       backend: 'b2',
       state: 'cancelled',
       waitMs: 0,
       processingMs: 500,
       finishedAtMs: 1_500,
     });
+  });
+});
+
+describe('per-group statistics', () => {
+  it('reports queue length, wait, processing and throughput per model, tenant and class', () => {
+    const { scheduler: s, clock } = setup({
+      policy: new FairPolicy(
+        { tenants: (t) => (t === 'bot' ? { maxPriority: 'batch' } : {}) },
+        new ManualClock(1_000),
+      ),
+    });
+    s.submit(job('a1', { tenant: 'alice', priority: 'interactive' })); // starts at once
+    s.submit(job('a2', { tenant: 'alice' }));
+    s.submit(job('b1', { tenant: 'bot', priority: 'interactive' })); // clamped to batch
+    s.submit(job('x1', { tenant: 'carol', model: 'm2', backends: ['b2'] })); // starts at once
+    let snap = s.snapshot();
+    expect(snap.tenants).toMatchObject({
+      alice: { queued: 1, running: 1, dispatched: 1, avgWaitMs: 0 },
+      bot: { queued: 1, running: 0, dispatched: 0, avgWaitMs: null },
+      carol: { queued: 0, running: 1 },
+    });
+    expect(snap.priorities).toMatchObject({
+      interactive: { queued: 0, running: 1 },
+      default: { queued: 1, running: 1 },
+      batch: { queued: 1, running: 0 },
+    });
+    expect(Object.keys(snap.tenants)[0]).toBe('alice'); // most live work first
+
+    clock.advance(400);
+    s.finish('a1', 'done'); // a2 (default) starts after 400 ms; bot's batch job still waits
+    clock.advance(600);
+    s.finish('a2', 'done'); // b1 starts after 1,000 ms
+    s.finish('x1', 'failed');
+    clock.advance(1_000);
+    s.finish('b1', 'done');
+    snap = s.snapshot();
+    expect(snap).toMatchObject({ queued: 0, running: 0 });
+    expect(snap.models.m).toEqual({
+      queued: 0,
+      running: 0,
+      dispatched: 3,
+      avgWaitMs: (0 + 400 + 1_000) / 3,
+      completed: 3,
+      avgProcessingMs: (400 + 600 + 1_000) / 3,
+      throughputPerSec: 3 / 2, // 3 completions over the scheduler's 2 s of life
+    });
+    expect(snap.models.m2).toMatchObject({ dispatched: 1, completed: 0, avgProcessingMs: null });
+    expect(snap.tenants.alice).toMatchObject({ queued: 0, running: 0, avgWaitMs: 200, avgProcessingMs: 500 });
+    expect(snap.tenants.bot).toMatchObject({ avgWaitMs: 1_000, completed: 1, throughputPerSec: 0.5 });
+    expect(snap.priorities.batch).toMatchObject({ queued: 0, dispatched: 1, avgWaitMs: 1_000 });
+    expect(snap.priorities.interactive).toMatchObject({ dispatched: 1, completed: 1, avgProcessingMs: 400 });
+    expect(snap.window).toMatchObject({ spanMs: 2_000, completed: 3, throughputPerSec: 1.5 });
+    expect(seedQueueStats(snap)).toEqual({
+      queue_size: 0,
+      active_requests: 0,
+      avg_processing_time: 2 / 3,
+      recent_completions: 3,
+    });
+
+    clock.advance(300_000); // everything expired: idle groups drop out
+    snap = s.snapshot();
+    expect([snap.models, snap.tenants, snap.priorities]).toEqual([{}, {}, {}]);
+    expect(snap.window).toMatchObject({ spanMs: 300_000, completed: 0, throughputPerSec: 0 });
+  });
+
+  it('throughput divides by the window once the scheduler is older than it', () => {
+    const { scheduler: s, clock } = setup({ statsWindowMs: 10_000 });
+    clock.advance(60_000);
+    for (let i = 0; i < 20; i++) {
+      s.submit(job(`j${i}`));
+      clock.advance(100);
+      s.finish(`j${i}`, 'done');
+    }
+    expect(s.snapshot().window).toMatchObject({ spanMs: 10_000, completed: 20, throughputPerSec: 2 });
+    expect(seedQueueStats(s.snapshot())).toEqual({
+      queue_size: 0,
+      active_requests: 0,
+      avg_processing_time: 0.1,
+      recent_completions: 20,
+    });
+  });
+
+  it('keeps window figures for the most recent tenants only, and lists at most the limit', () => {
+    const { scheduler: s } = setup({ statsTenantLimit: 3 });
+    for (const t of ['t1', 't2', 't3', 't4']) {
+      s.submit(job(t, { tenant: t }));
+      s.finish(t, 'done');
+    }
+    let snap = s.snapshot();
+    expect(Object.keys(snap.tenants)).toEqual(['t4', 't3', 't2']); // t1's figures were evicted
+    expect(snap).toMatchObject({ tenantLimit: 3, tenantsOmitted: 0 });
+    // Live tenants are always counted exactly, and come first.
+    s.submit(job('run', { tenant: 'old' }));
+    for (const t of ['w1', 'w2', 'w3']) s.submit(job(t, { tenant: t }));
+    snap = s.snapshot();
+    expect(Object.keys(snap.tenants)).toEqual(['old', 'w1', 'w2']);
+    // Left out: w3, and t4 and t3 with window figures only (old's wait sample evicted t2's).
+    expect(snap.tenantsOmitted).toBe(3);
+    expect(snap.queued).toBe(3);
+  });
+
+  it('the live counts survive cancels from the queue and from a slot', () => {
+    const { scheduler: s } = setup();
+    s.submit(job('a', { tenant: 'u' }));
+    s.submit(job('b', { tenant: 'u' }));
+    s.submit(job('c', { tenant: 'v' }));
+    s.cancel('b', 'cancelled');
+    expect(s.snapshot().tenants).toMatchObject({ u: { queued: 0, running: 1 }, v: { queued: 1 } });
+    s.cancel('a', 'timed_out'); // c starts
+    expect(s.snapshot().tenants).toMatchObject({
+      u: { queued: 0, running: 0 },
+      v: { queued: 0, running: 1 },
+    });
+    s.removeBackend('b1');
+    s.submit(job('d', { tenant: 'v', backends: ['b1', 'b3'] }));
+    expect(s.snapshot().tenants.v).toMatchObject({ queued: 0, running: 2 });
+  });
+});
+
+describe('GroupWindows', () => {
+  it('evicts the least recently recorded key beyond its limit', () => {
+    const clock = new ManualClock(0);
+    const w = new GroupWindows(clock, 60_000, 6, 2);
+    w.recordWait('a', 1);
+    w.recordWait('b', 2);
+    w.recordWait('a', 3); // a is now the most recent
+    w.recordProcessing('c', 4); // evicts b
+    expect(w.activeKeys()).toEqual(['c', 'a']);
+    expect(w.totals('a')).toEqual({ dispatched: 2, waitSumMs: 4, completed: 0, processingSumMs: 0 });
+    expect(w.totals('b')).toBeUndefined();
+    expect(w.evicted).toBe(1);
+    clock.advance(60_000);
+    expect(w.activeKeys()).toEqual([]);
+    expect(w.size).toBe(0);
   });
 });

@@ -16,8 +16,14 @@ export interface JobSpec {
   readonly costTokens?: number;
   /** Prompt tokens (estimated by the gateway); used for cost and ETA when present. */
   readonly promptTokens?: number;
-  /** Expected output tokens (max tokens, or the model's history); for cost and ETA. */
+  /** Expected output tokens; for cost and ETA. When absent, the ETA estimator plans one. */
   readonly expectedOutputTokens?: number;
+  /**
+   * The client's output limit (max tokens). Without `expectedOutputTokens`, the estimator plans
+   * the model's recent mean output capped by this (a `max_tokens` of 4,096 on a reply of 200 would
+   * otherwise inflate both the ETA and the job's cost twenty-fold).
+   */
+  readonly maxOutputTokens?: number;
   /** Backends that may serve this job, in the router's order of preference. */
   readonly backends: readonly string[];
 }

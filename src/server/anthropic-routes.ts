@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Gateway } from '../gateway/gateway.js';
+import type { Authenticate } from './auth.js';
 import {
   aggregateMessage,
   anthropicErrorFor,
@@ -24,8 +25,13 @@ import { serveSseGeneration } from './sse-generation.js';
  * `x-api-key` or `Authorization: Bearer` (auth lands with the key store). Errors are rendered in
  * Anthropic's shape by this plugin's handler.
  */
-export async function anthropicRoutes(app: FastifyInstance, opts: { gateway: Gateway }): Promise<void> {
+export async function anthropicRoutes(
+  app: FastifyInstance,
+  opts: { gateway: Gateway; authenticate?: Authenticate },
+): Promise<void> {
   const { gateway } = opts;
+  // Keys mode: refused callers get this plugin's own 401 shape from the error handler below.
+  if (opts.authenticate) app.addHook('onRequest', opts.authenticate);
 
   // The SDK exposes `request-id` as `message._request_id` and `error.requestID` (§A.1).
   app.addHook('onRequest', (request, reply, done) => {

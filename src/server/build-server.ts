@@ -14,6 +14,9 @@ import { ollamaRoutes } from './ollama-routes.js';
 import { openaiRoutes } from './openai-routes.js';
 import { createRequestIdGenerator } from './request-id.js';
 import { statusRoutes } from './status-routes.js';
+import type { Store } from '../core/store-port.js';
+import { adminRoutes, usageRoutes } from './admin-routes.js';
+import { keysAuthenticator } from './auth.js';
 
 export interface ServerDeps {
   gateway: Gateway;
@@ -23,6 +26,10 @@ export interface ServerDeps {
   log: Logger;
   bodyLimitBytes: number;
   version: string;
+  store: Store;
+  auth: { mode: 'open' | 'keys'; adminKey?: string | undefined };
+  /** Wall clock, epoch ms (usage time ranges). */
+  now: () => number;
 }
 
 /**
@@ -80,10 +87,20 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
     return reply.status(status).headers(headers).send(body);
   });
 
-  await app.register(ollamaRoutes, { gateway: deps.gateway });
-  await app.register(anthropicRoutes, { gateway: deps.gateway });
-  await app.register(openaiRoutes, { gateway: deps.gateway });
-  await app.register(modelsRoutes, { gateway: deps.gateway });
+  // Keys mode guards the protocol plugins only: status, queue and metrics stay open (no prompts,
+  // no keys in them), and admin/usage routes check credentials themselves.
+  const protocol = {
+    gateway: deps.gateway,
+    ...(deps.auth.mode === 'keys' ? { authenticate: keysAuthenticator(deps.store) } : {}),
+  };
+  await app.register(ollamaRoutes, protocol);
+  await app.register(anthropicRoutes, protocol);
+  await app.register(openaiRoutes, protocol);
+  await app.register(modelsRoutes, protocol);
+  const { adminKey } = deps.auth;
+  // Without an admin key the admin endpoints do not exist (404), rather than exist unprotected.
+  if (adminKey !== undefined) await app.register(adminRoutes, { store: deps.store, adminKey });
+  await app.register(usageRoutes, { store: deps.store, authMode: deps.auth.mode, adminKey, now: deps.now });
   await app.register(statusRoutes, {
     gateway: deps.gateway,
     scheduler: deps.scheduler,

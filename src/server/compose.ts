@@ -7,13 +7,22 @@ import type { Clock } from '../core/clock.js';
 import type { Backend } from '../core/ports.js';
 import { Gateway } from '../gateway/gateway.js';
 import { createMetrics } from '../metrics/metrics.js';
-import { Scheduler } from '../scheduler/index.js';
+import type { Scheduler } from '../scheduler/index.js';
+import { buildScheduler } from './build-scheduler.js';
 import { buildServer } from './build-server.js';
+import { resolve } from 'node:path';
+import type { Store } from '../core/store-port.js';
+import { Metering } from '../gateway/metering.js';
+import { openStore } from '../store/open-store.js';
 
 export interface Corral {
   readonly app: FastifyInstance;
   readonly gateway: Gateway;
   readonly scheduler: Scheduler;
+  /** Keys, tenants, quotas and usage; closed last. */
+  readonly store: Store;
+  /** Quota reservation and usage rows (tests `drain()` it before reading usage). */
+  readonly metering: Metering;
   /** Starts listening; resolves with the base URL. */
   listen(): Promise<string>;
   close(): Promise<void>;
@@ -26,28 +35,32 @@ export interface Corral {
 export async function createCorral(
   config: Config,
   log: Logger,
-  options: { clock?: Clock; version?: string } = {},
+  options: { clock?: Clock; version?: string; now?: () => number } = {},
 ): Promise<Corral> {
   const clock = options.clock ?? systemClock;
+  // Wall clock for persisted times (quota windows, usage rows); tests pin it.
+  const now = options.now ?? Date.now;
+  const store = await openConfiguredStore(config, now);
+  // The URL of a Postgres store may hold a password: only SQLite's path is logged.
+  log.info(
+    { store: store.kind, ...(config.store.kind === 'sqlite' ? { path: resolve(config.store.path) } : {}) },
+    'store opened',
+  );
+  const metering = new Metering({
+    store,
+    log: log.child({ component: 'metering' }),
+    audit: config.usage.audit,
+    now,
+  });
+  void metering.sweep();
   const backends: Backend[] = config.backends.map(
     (b) => new OllamaBackend({ name: b.name, url: b.url, timeouts: { ...b.timeouts } }),
   );
-  const scheduler = new Scheduler(
-    {
-      maxQueued: config.scheduler.maxQueued,
-      maxQueuedPerModel: config.scheduler.maxQueuedPerModel,
-      minRetryAfterMs: config.scheduler.retryAfterMs,
-      onListenerError: (err) => log.warn({ err }, 'scheduler observer failed'),
-    },
-    clock,
-  );
-  for (const b of config.backends) {
-    // Ollama does not report OLLAMA_NUM_PARALLEL over HTTP; until the fleet measures it, 'auto'
-    // means Ollama's own default of one slot per model.
-    scheduler.setBackendDefaultSlots(b.name, b.maxParallel === 'auto' ? 1 : b.maxParallel);
-  }
+  const { scheduler, tenants } = buildScheduler(config, clock, log);
   const gateway = new Gateway({
     scheduler,
+    tenants,
+    admission: metering,
     backends,
     clock,
     log: log.child({ component: 'gateway' }),
@@ -62,12 +75,17 @@ export async function createCorral(
     log,
     bodyLimitBytes: config.server.bodyLimitBytes,
     version: options.version ?? '0.0.0',
+    store,
+    auth: config.auth,
+    now,
   });
   let closed = false;
   return {
     app,
     gateway,
     scheduler,
+    store,
+    metering,
     async listen() {
       return app.listen({ host: config.server.host, port: config.server.port });
     },
@@ -77,6 +95,22 @@ export async function createCorral(
       await app.close();
       metrics.close();
       await gateway.close();
+      await metering.close();
+      await store.close();
     },
   };
+}
+
+/**
+ * Opens the configured store (`serve` and the admin CLI share it). A relative SQLite path is
+ * relative to the working directory; the file and its directory are created on first open.
+ */
+export function openConfiguredStore(config: Config, now: () => number = Date.now): Promise<Store> {
+  const common = { audit: config.usage.audit, now };
+  if (config.store.kind === 'postgres') {
+    // The schema refuses postgres without a URL; this guards library callers who skip it.
+    if (config.store.url === undefined) throw new Error('store.url is required for a postgres store');
+    return openStore({ kind: 'postgres', url: config.store.url, ...common });
+  }
+  return openStore({ kind: 'sqlite', path: resolve(config.store.path), ...common });
 }

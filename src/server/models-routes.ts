@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { CorralError } from '../core/errors.js';
 import type { Gateway } from '../gateway/gateway.js';
+import type { Authenticate } from './auth.js';
 import { anthropicErrorFor } from '../protocols/anthropic/index.js';
 import { encodeModel, encodeModelList } from '../protocols/models-list.js';
 import { openaiErrorFor } from '../protocols/openai/index.js';
@@ -11,8 +12,13 @@ import { toCorralErrorFromHttp } from './http-errors.js';
  * `GET /v1/models[/{id}]` is one path for both SDKs: the body is the union both parse
  * (client-apis.md §C.10). Errors follow the caller: every Anthropic SDK sends `anthropic-version`.
  */
-export async function modelsRoutes(app: FastifyInstance, opts: { gateway: Gateway }): Promise<void> {
+export async function modelsRoutes(
+  app: FastifyInstance,
+  opts: { gateway: Gateway; authenticate?: Authenticate },
+): Promise<void> {
   const { gateway } = opts;
+  // Keys mode: refused callers get this plugin's own 401 shape from the error handler below.
+  if (opts.authenticate) app.addHook('onRequest', opts.authenticate);
 
   app.setErrorHandler((err, request, reply) => {
     const error = toCorralErrorFromHttp(err);

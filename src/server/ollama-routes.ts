@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ChatRequest, GenerateRequest } from '../core/chat.js';
 import { CorralError } from '../core/errors.js';
 import type { Gateway } from '../gateway/gateway.js';
+import type { Authenticate } from './auth.js';
 import {
   aggregateChat,
   aggregateGenerate,
@@ -31,8 +32,13 @@ const NDJSON_HEADERS = { 'content-type': 'application/x-ndjson' };
  * Ollama's native API (DESIGN.md §4), served through the gateway: decode → queue → backend →
  * encode. Errors are rendered in Ollama's `{"error": "…"}` shape by this plugin's error handler.
  */
-export async function ollamaRoutes(app: FastifyInstance, opts: { gateway: Gateway }): Promise<void> {
+export async function ollamaRoutes(
+  app: FastifyInstance,
+  opts: { gateway: Gateway; authenticate?: Authenticate },
+): Promise<void> {
   const { gateway } = opts;
+  // Keys mode: refused callers get this plugin's own 401 shape from the error handler below.
+  if (opts.authenticate) app.addHook('onRequest', opts.authenticate);
 
   app.setErrorHandler((err, request, reply) => {
     const error = toCorralErrorFromHttp(err);

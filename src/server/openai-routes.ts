@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Gateway } from '../gateway/gateway.js';
+import type { Authenticate } from './auth.js';
 import {
   aggregateChatCompletion,
   decodeChatCompletionsRequest,
@@ -19,8 +20,13 @@ import { requestMeta } from './request-meta.js';
 import { serveSseGeneration } from './sse-generation.js';
 
 /** OpenAI Chat Completions and Embeddings (reference/client-apis.md §B), base URL `…/v1`. */
-export async function openaiRoutes(app: FastifyInstance, opts: { gateway: Gateway }): Promise<void> {
+export async function openaiRoutes(
+  app: FastifyInstance,
+  opts: { gateway: Gateway; authenticate?: Authenticate },
+): Promise<void> {
   const { gateway } = opts;
+  // Keys mode: refused callers get this plugin's own 401 shape from the error handler below.
+  if (opts.authenticate) app.addHook('onRequest', opts.authenticate);
 
   app.setErrorHandler((err, request, reply) => {
     const error = toCorralErrorFromHttp(err);

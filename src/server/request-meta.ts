@@ -7,19 +7,35 @@ const PRIORITY_HEADER = 'x-corral-priority';
 const SAFE_NAME = /^[A-Za-z0-9._@:-]{1,64}$/;
 
 /**
- * Who is asking (open mode, before a key store exists): the `x-corral-user` header when the
+ * Who is asking. Keys mode: the tenant of the key the auth hook verified. Open mode: the `x-corral-user` header when the
  * client names itself, else the API key it sent (hashed: a key never appears in a tenant name,
  * a log or a metric label), else its address. The id is the one Fastify assigned (a valid
  * client-supplied `x-request-id`, or a fresh one), so a client can poll `GET /api/queue/{id}`.
  * A priority hint travels as `x-corral-priority`; the scheduler clamps it to what the tenant may use.
  */
 export function requestMeta(request: FastifyRequest, protocol: ClientProtocol): RequestMeta {
-  const priority = headerValue(request, PRIORITY_HEADER);
+  const header = headerValue(request, PRIORITY_HEADER);
+  const hint = header !== undefined && SAFE_NAME.test(header) ? header : undefined;
+  const caller = request.corralCaller;
+  if (caller !== undefined) {
+    // Keys mode: the verified key decides who is asking. Its tenant's class is the ceiling (the
+    // scheduler clamps a higher hint) and the class used when the client gives none.
+    const { tenant } = caller;
+    return {
+      id: request.id,
+      tenant: tenant.id,
+      protocol,
+      keyId: caller.keyId,
+      priority: hint ?? tenant.priority,
+      tenantSettings: { weight: tenant.weight, maxPriority: tenant.priority },
+      allowedModels: tenant.allowedModels,
+    };
+  }
   return {
     id: request.id,
     tenant: tenantOf(request),
     protocol,
-    ...(priority !== undefined && SAFE_NAME.test(priority) ? { priority } : {}),
+    ...(hint === undefined ? {} : { priority: hint }),
   };
 }
 
@@ -31,7 +47,7 @@ export function tenantOf(request: FastifyRequest): string {
   return `ip:${request.ip}`;
 }
 
-/** The credential a client sent, from `x-api-key` or `Authorization: Bearer` (client-apis.md A.1). */
+/** The credential a client sent: `x-api-key`, Azure's `api-key`, or `Authorization: Bearer` (client-apis.md A.1). */
 export function apiKeyOf(request: FastifyRequest): string | undefined {
   const direct = headerValue(request, 'x-api-key') ?? headerValue(request, 'api-key');
   if (direct) return direct;

@@ -3,6 +3,7 @@ import type { Clock } from '../core/clock.js';
 import { probeBackend } from '../gateway/backend-status.js';
 import type { Gateway } from '../gateway/gateway.js';
 import type { Metrics } from '../metrics/metrics.js';
+import { seedQueueStats } from '../scheduler/index.js';
 import type { Scheduler } from '../scheduler/index.js';
 
 export interface StatusRouteDeps {
@@ -29,12 +30,15 @@ export async function statusRoutes(app: FastifyInstance, deps: StatusRouteDeps):
     );
     const reachable = backends.filter((b) => b.reachable).length;
     const status = reachable === backends.length ? 'ok' : reachable > 0 ? 'degraded' : 'down';
+    const queue = scheduler.snapshot();
     return {
       status,
       version: deps.version,
       uptimeSeconds: Math.round((clock.now() - deps.startedAtMs) / 1000),
       backends,
-      queue: scheduler.snapshot(),
+      // The seed's `queue_stats` (get_queue_stats), same field names; `queue` has the rest.
+      queue_stats: seedQueueStats(queue),
+      queue,
     };
   });
 
@@ -50,6 +54,7 @@ export async function statusRoutes(app: FastifyInstance, deps: StatusRouteDeps):
       state: job.state,
       model: job.model,
       ...(job.position === undefined ? {} : { position: job.position, ahead: job.ahead }),
+      ...(job.startInMs === undefined ? {} : { etaMs: Math.round(job.startInMs) }),
       ...(job.backend === undefined ? {} : { backend: job.backend }),
       waitedMs: Math.round((job.startedAtMs ?? job.finishedAtMs ?? now) - job.enqueuedAtMs),
       ...(job.startedAtMs === undefined

@@ -1,5 +1,8 @@
 // Bad input and broken upstreams get a clear answer in Ollama's `{"error": "…"}` shape with the
 // right status — never a crash, a hang or a lost request.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { parseConfig } from '../../src/config/index.js';
@@ -104,6 +107,7 @@ describe('upstream down', () => {
     const config = parseConfig({
       server: { port: 0 },
       backends: [{ name: 'gone', url: 'http://127.0.0.1:9' }],
+      store: { path: join(mkdtempSync(join(tmpdir(), 'corral-errors-')), 'corral.db') },
     });
     corral = await createCorral(config, pino({ level: 'silent' }));
     url = await corral.listen();

@@ -71,12 +71,14 @@ describe('queue feedback on the wire', () => {
       { headers: { 'x-request-id': 'third' } },
     );
     const body = reader(res);
-    await body.waitFor(': queue position 2\n\n');
+    await body.waitFor(': queue position 2');
     leaving.abort();
-    await body.waitFor(': queue position 1\n\n');
+    await body.waitFor(': queue position 1');
     s.hosts[0]!.control.release('first');
     await body.done;
-    expect(body.seen()).toMatch(/: queue position 2\n\n: queue position 1\n\n: dispatched\n\n/);
+    expect(body.seen()).toMatch(
+      /: queue position 2(, eta \d+s)?\n\n: queue position 1(, eta \d+s)?\n\n: dispatched\n\n/,
+    );
     expect(body.seen()).toMatch(/"content":"fine"/);
     expect(body.seen().trimEnd().endsWith('data: [DONE]')).toBe(true);
     await Promise.all([held, second]);

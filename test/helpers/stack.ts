@@ -1,4 +1,8 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { pino } from 'pino';
+import type { Store } from '../../src/core/store-port.js';
 import { parseConfig } from '../../src/config/index.js';
 import type { ConfigInput } from '../../src/config/index.js';
 import { createCorral } from '../../src/server/compose.js';
@@ -11,6 +15,8 @@ export interface Stack {
   url: string;
   corral: Corral;
   hosts: Emulator[];
+  /** The gateway's store (keys, tenants, quotas, usage). */
+  store: Store;
   close(): Promise<void>;
 }
 
@@ -21,6 +27,12 @@ export interface StackOptions {
   config?: Omit<ConfigInput, 'backends'> & { backends?: ConfigInput['backends'] };
   /** Slots per model the gateway allows on each backend (default 1, Ollama's default). */
   maxParallel?: number;
+  /**
+   * Wall clock (epoch ms) for the store and usage rows: move it to reset quota windows. The
+   * store defaults to a fresh SQLite file in a temp dir (removed on close) unless `config.store`
+   * names one (e.g. Postgres).
+   */
+  now?: () => number;
 }
 
 /** Instant upstream: no token pacing, no load time. */
@@ -32,22 +44,30 @@ export const INSTANT: EmulatorOptions = { tps: 0, loadMs: 0 };
  */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const hosts = await Promise.all((options.hosts ?? [INSTANT]).map((o) => createEmulator(o)));
+  const dataDir = mkdtempSync(join(tmpdir(), 'corral-stack-'));
   const config = parseConfig({
     ...options.config,
     server: { port: 0, ...options.config?.server },
+    store: options.config?.store ?? { path: join(dataDir, 'corral.db') },
     backends:
       options.config?.backends ??
       hosts.map((h, i) => ({ name: `sim-${i + 1}`, url: h.url, maxParallel: options.maxParallel ?? 1 })),
   });
-  const corral = await createCorral(config, pino({ level: 'silent' }));
+  const corral = await createCorral(
+    config,
+    pino({ level: 'silent' }),
+    options.now === undefined ? {} : { now: options.now },
+  );
   const url = await corral.listen();
   return {
     url,
     corral,
     hosts,
+    store: corral.store,
     async close() {
       await corral.close();
       await Promise.all(hosts.map((h) => h.close()));
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -4,10 +4,10 @@ import { CorralError } from '../core/errors.js';
 import type { Store } from '../core/store-port.js';
 import { ollamaErrorFor } from '../protocols/ollama/index.js';
 import { adminCheck, requireAdmin } from './auth.js';
-import { toCorralErrorFromHttp } from './http-errors.js';
 import { parseJsonBody } from './json-body.js';
 import { apiKeyOf } from './request-meta.js';
 import { parseUsageQuery } from './usage-query.js';
+import { renderErrorsWith } from './protocol-errors.js';
 
 const limit = z.int().min(0);
 const LimitsSchema = z.strictObject({
@@ -83,12 +83,7 @@ export async function adminRoutes(
   opts: { store: Store; adminKey: string },
 ): Promise<void> {
   const { store, adminKey } = opts;
-  app.setErrorHandler((err, request, reply) => {
-    const error = toCorralErrorFromHttp(err);
-    if (error.kind === 'internal') request.log.error({ err }, 'internal error');
-    const { status, body, headers } = ollamaErrorFor(error);
-    return reply.status(status).headers(headers).send(body);
-  });
+  renderErrorsWith(app, (error) => ollamaErrorFor(error));
   app.addHook('onRequest', async (request) => requireAdmin(request, adminKey));
 
   app.get('/api/admin/tenants', async () => ({ tenants: await store.listTenants() }));
@@ -134,12 +129,7 @@ export interface UsageRouteOptions {
  */
 export async function usageRoutes(app: FastifyInstance, opts: UsageRouteOptions): Promise<void> {
   const { store } = opts;
-  app.setErrorHandler((err, request, reply) => {
-    const error = toCorralErrorFromHttp(err);
-    if (error.kind === 'internal') request.log.error({ err }, 'internal error');
-    const { status, body, headers } = ollamaErrorFor(error);
-    return reply.status(status).headers(headers).send(body);
-  });
+  renderErrorsWith(app, (error) => ollamaErrorFor(error));
 
   app.get<{ Querystring: { from?: string; to?: string; groupBy?: string } }>(
     '/api/usage',

@@ -18,6 +18,7 @@ import { toCorralErrorFromHttp } from './http-errors.js';
 import { parseJsonBody } from './json-body.js';
 import { requestMeta } from './request-meta.js';
 import { serveSseGeneration } from './sse-generation.js';
+import { renderErrorsWith } from './protocol-errors.js';
 
 /**
  * Anthropic Messages (reference/client-apis.md §A), so Anthropic-SDK apps and Claude Code switch
@@ -38,12 +39,7 @@ export async function anthropicRoutes(
     reply.header('request-id', request.id);
     done();
   });
-  app.setErrorHandler((err, request, reply) => {
-    const error = toCorralErrorFromHttp(err);
-    if (error.kind === 'internal') request.log.error({ err }, 'internal error');
-    const { status, body, headers } = anthropicErrorFor(error, request.id);
-    return reply.status(status).headers(headers).send(body);
-  });
+  renderErrorsWith(app, (error, request) => anthropicErrorFor(error, request.id));
 
   app.post('/v1/messages', async (request, reply) => {
     const req = decodeMessagesRequest(parseJsonBody(request.body));

@@ -6,7 +6,7 @@ import { anthropicErrorFor } from '../protocols/anthropic/index.js';
 import { encodeModel, encodeModelList } from '../protocols/models-list.js';
 import { openaiErrorFor } from '../protocols/openai/index.js';
 import { clientSignal } from './client-signal.js';
-import { toCorralErrorFromHttp } from './http-errors.js';
+import { renderErrorsWith } from './protocol-errors.js';
 
 /**
  * `GET /v1/models[/{id}]` is one path for both SDKs: the body is the union both parse
@@ -20,13 +20,9 @@ export async function modelsRoutes(
   // Keys mode: refused callers get this plugin's own 401 shape from the error handler below.
   if (opts.authenticate) app.addHook('onRequest', opts.authenticate);
 
-  app.setErrorHandler((err, request, reply) => {
-    const error = toCorralErrorFromHttp(err);
-    const { status, body, headers } = isAnthropicCaller(request)
-      ? anthropicErrorFor(error, request.id)
-      : openaiErrorFor(error);
-    return reply.status(status).headers(headers).send(body);
-  });
+  renderErrorsWith(app, (error, request) =>
+    isAnthropicCaller(request) ? anthropicErrorFor(error, request.id) : openaiErrorFor(error),
+  );
 
   app.get('/v1/models', async (_request, reply) =>
     encodeModelList(await gateway.listModels({ signal: clientSignal(reply.raw) })),

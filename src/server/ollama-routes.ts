@@ -25,6 +25,7 @@ import { parseJsonBody } from './json-body.js';
 import { replyHeaders } from './reply-headers.js';
 import { requestMeta } from './request-meta.js';
 import { pipeFrames, startStream } from './stream-writer.js';
+import { renderErrorsWith } from './protocol-errors.js';
 
 const NDJSON_HEADERS = { 'content-type': 'application/x-ndjson' };
 
@@ -40,12 +41,7 @@ export async function ollamaRoutes(
   // Keys mode: refused callers get this plugin's own 401 shape from the error handler below.
   if (opts.authenticate) app.addHook('onRequest', opts.authenticate);
 
-  app.setErrorHandler((err, request, reply) => {
-    const error = toCorralErrorFromHttp(err);
-    if (error.kind === 'internal') request.log.error({ err }, 'internal error');
-    const { status, body, headers } = ollamaErrorFor(error);
-    return reply.status(status).headers(headers).send(body);
-  });
+  renderErrorsWith(app, (error) => ollamaErrorFor(error));
 
   app.get('/', async (_req, reply) => reply.type('text/plain; charset=utf-8').send('Ollama is running'));
 

@@ -18,6 +18,7 @@ import { toCorralErrorFromHttp } from './http-errors.js';
 import { parseJsonBody } from './json-body.js';
 import { requestMeta } from './request-meta.js';
 import { serveSseGeneration } from './sse-generation.js';
+import { renderErrorsWith } from './protocol-errors.js';
 
 /** OpenAI Chat Completions and Embeddings (reference/client-apis.md §B), base URL `…/v1`. */
 export async function openaiRoutes(
@@ -28,12 +29,7 @@ export async function openaiRoutes(
   // Keys mode: refused callers get this plugin's own 401 shape from the error handler below.
   if (opts.authenticate) app.addHook('onRequest', opts.authenticate);
 
-  app.setErrorHandler((err, request, reply) => {
-    const error = toCorralErrorFromHttp(err);
-    if (error.kind === 'internal') request.log.error({ err }, 'internal error');
-    const { status, body, headers } = openaiErrorFor(error);
-    return reply.status(status).headers(headers).send(body);
-  });
+  renderErrorsWith(app, (error) => openaiErrorFor(error));
 
   app.post('/v1/chat/completions', async (request, reply) => {
     const { request: req, includeUsage } = decodeChatCompletionsRequest(parseJsonBody(request.body));

@@ -15,6 +15,12 @@ export interface SqliteDbOptions {
   busyTimeoutMs?: number;
 }
 
+interface PendingTransaction {
+  fn: (tx: SqlExecutor) => Promise<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (reason: unknown) => void;
+}
+
 /** better-sqlite3 binds no booleans: store them as 0/1 like SQLite itself does. */
 function bind(params: readonly SqlParam[]): Array<string | number | null> {
   return params.map((p) => (typeof p === 'boolean' ? (p ? 1 : 0) : p));
@@ -64,17 +70,49 @@ export class SqliteDb implements SqlDb {
     return this.#exclusive(async () => this.#run(sql, params));
   }
 
+  /**
+   * Group commit: transactions that arrive in the same turn of the event loop share one
+   * BEGIN…COMMIT, each inside its own SAVEPOINT, so each stays atomic on its own (a failing one
+   * rolls back to its savepoint and rejects alone) while a burst of finished requests pays for one
+   * WAL sync instead of one each. Every caller's promise settles only after the COMMIT, so "resolved"
+   * still means "durable".
+   */
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
-    return this.#exclusive(async () => {
+    return new Promise<T>((resolve, reject) => {
+      this.#batch.push({ fn, resolve: resolve as (value: unknown) => void, reject });
+      if (this.#batch.length === 1) setImmediate(() => void this.#exclusive(() => this.#commitBatch()));
+    });
+  }
+
+  readonly #batch: PendingTransaction[] = [];
+
+  async #commitBatch(): Promise<void> {
+    const batch = this.#batch.splice(0);
+    const results: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+    const tx: SqlExecutor = { query: async (sql, params = []) => this.#run(sql, params) };
+    try {
       this.#db.exec('BEGIN IMMEDIATE');
-      try {
-        const result = await fn({ query: async (sql, params = []) => this.#run(sql, params) });
-        this.#db.exec('COMMIT');
-        return result;
-      } catch (error) {
-        if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
-        throw error;
+      for (const item of batch) {
+        this.#db.exec('SAVEPOINT tx');
+        try {
+          results.push({ ok: true, value: await item.fn(tx) });
+          this.#db.exec('RELEASE tx');
+        } catch (error) {
+          this.#db.exec('ROLLBACK TO tx');
+          this.#db.exec('RELEASE tx');
+          results.push({ ok: false, error });
+        }
       }
+      this.#db.exec('COMMIT');
+    } catch (error) {
+      if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
+      for (const item of batch) item.reject(error);
+      return;
+    }
+    batch.forEach((item, i) => {
+      const result = results[i];
+      if (result?.ok) item.resolve(result.value);
+      else item.reject(result?.error);
     });
   }
 

@@ -6,8 +6,9 @@
  *   npm run bench               print the results
  *   npm run bench -- --record   also append them to bench/RESULTS.md
  */
-import { appendFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { appendFileSync, mkdtempSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sequentialLatency, throughput } from './lib/measure.js';
 import type { LatencyStats, ThroughputStats } from './lib/measure.js';
@@ -92,6 +93,8 @@ async function main(): Promise<void> {
     gatewayUrl,
     {
       CORRAL_BACKENDS: JSON.stringify([{ name: 'sim', url: simUrl, maxParallel: SLOTS }]),
+      // Usage rows go to a throwaway database (the default would be ./data in the working tree).
+      CORRAL_STORE__PATH: join(mkdtempSync(join(tmpdir(), 'corral-bench-')), 'corral.db'),
     },
   );
   const rows: Row[] = [];

@@ -73,6 +73,8 @@ function printBanner(gatewayUrl: string, emulators: Emulator[]): void {
     'Try:',
     `  curl ${gatewayUrl}/api/tags`,
     `  curl ${gatewayUrl}/api/chat -d '{"model":"llama3.2","messages":[{"role":"user","content":"Hello"}]}'`,
+    `  curl -N ${gatewayUrl}/v1/chat/completions -H 'content-type: application/json' -d '{"model":"llama3.2","stream":true,"messages":[{"role":"user","content":"Hello"}]}'`,
+    '      (while it waits: ": queue position N, eta Ts" lines, counting down)',
     `  curl ${gatewayUrl}/api/status`,
     `  curl ${gatewayUrl}/metrics`,
     '',
@@ -90,22 +92,26 @@ const PROMPTS = [
   'Name three GPUs',
 ];
 
-/** A few users sending a request every few seconds, so /api/status shows a live queue. */
+/**
+ * Simulated traffic, so /api/status and a streamed request show a live queue: a few people sending
+ * a request every couple of seconds, and a batch job that keeps several requests waiting at
+ * `batch` priority (the people go ahead of it, and it still makes progress through aging).
+ */
 function simulateUsers(gatewayUrl: string, log: Logger): () => void {
   const controller = new AbortController();
-  let n = 0;
-  const send = () => {
-    n += 1;
-    const user = USERS[n % USERS.length] ?? 'demo';
-    const prompt = PROMPTS[n % PROMPTS.length] ?? 'Hello';
+  const chat = (user: string, prompt: string, tokens: number, priority?: string): Promise<unknown> =>
     fetch(`${gatewayUrl}/api/chat`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-corral-user': user },
+      headers: {
+        'content-type': 'application/json',
+        'x-corral-user': user,
+        ...(priority ? { 'x-corral-priority': priority } : {}),
+      },
       body: JSON.stringify({
         model: 'llama3.2',
         stream: false,
         messages: [{ role: 'user', content: prompt }],
-        options: { num_predict: 60 },
+        options: { num_predict: tokens },
       }),
       signal: controller.signal,
     })
@@ -113,8 +119,16 @@ function simulateUsers(gatewayUrl: string, log: Logger): () => void {
       .catch((err: unknown) => {
         if (!controller.signal.aborted) log.debug({ err }, 'demo traffic request failed');
       });
+  let n = 0;
+  const timer = setInterval(() => {
+    n += 1;
+    void chat(USERS[n % USERS.length] ?? 'demo', PROMPTS[n % PROMPTS.length] ?? 'Hello', 60);
+  }, 2000);
+  // The batch job: each of its workers sends its next request as soon as the previous one ends.
+  const batchWorker = async (): Promise<void> => {
+    while (!controller.signal.aborted) await chat('nightly-batch', 'Summarise document', 120, 'batch');
   };
-  const timer = setInterval(send, 2500);
+  for (let i = 0; i < 5; i++) void batchWorker();
   return () => {
     clearInterval(timer);
     controller.abort();

@@ -78,9 +78,8 @@ export function createMetrics(gateway: Gateway, scheduler: Scheduler): Metrics {
       help,
       registers: [registry],
       collect() {
-        const value = read(snap());
-        if (value === null || value === undefined) this.reset();
-        else this.set(value);
+        // No data (an average over no samples, ETA off) is NaN, not a misleading 0.
+        this.set(read(snap()) ?? Number.NaN);
       },
     });
   };
@@ -123,7 +122,7 @@ export function createMetrics(gateway: Gateway, scheduler: Scheduler): Metrics {
     'Requests completed per second over the stats window',
     (s) => s.window.throughputPerSec,
   );
-  gauge('corral_queue_wait_avg_seconds_all', 'Mean queue wait over the stats window, all models', (s) =>
+  gauge('corral_queue_wait_overall_avg_seconds', 'Mean queue wait over the stats window, all models', (s) =>
     seconds(s.window.avgWaitMs),
   );
 

@@ -102,6 +102,7 @@ describe('status and metrics per tenant, class and model', () => {
     let metrics = await fetch(`${s.url}/metrics`).then((r) => r.text());
     expect(metrics).toMatch(/^corral_queue_size 3$/m);
     expect(metrics).toMatch(/^corral_queue_running 1$/m);
+    expect(metrics).toMatch(/^corral_processing_avg_seconds nan$/im); // nothing completed yet
     expect(metrics).toMatch(/^corral_queue_length\{model="llama3\.2"\} 3$/m);
     expect(metrics).toMatch(/^corral_tenant_queue_length\{tenant="user:alice"\} 1$/m);
     expect(metrics).toMatch(/^corral_tenant_active_requests\{tenant="user:alice"\} 1$/m);

@@ -38,7 +38,7 @@ const DEFAULTS = {
   },
   logging: { level: 'info', logPrompts: false },
   auth: { mode: 'open' },
-  store: { kind: 'sqlite', path: './data/corral.db' },
+  store: { kind: 'sqlite', path: './data/corral.db', synchronous: 'normal' },
   usage: { audit: false },
 };
 

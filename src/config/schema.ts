@@ -225,6 +225,10 @@ export const StoreSchema = z
       .default('sqlite'),
     // SQLite file, relative to the working directory; it and its directory are created on start.
     path: z.string(expected('a file path')).min(1, expected('a file path')).default('./data/corral.db'),
+    // SQLite durability: 'normal' keeps every committed row through a crash or kill of the process
+    // (WAL in the OS cache) at a fraction of the cost; 'full' also survives power loss (one disk
+    // sync per commit, which blocks the event loop).
+    synchronous: z.enum(['normal', 'full'], expected('"normal" | "full"')).default('normal'),
     // PostgreSQL connection URL, needed when kind is postgres (several replicas share it).
     url: z
       .string(expected('a postgres:// URL'))

@@ -112,5 +112,10 @@ export function openConfiguredStore(config: Config, now: () => number = Date.now
     if (config.store.url === undefined) throw new Error('store.url is required for a postgres store');
     return openStore({ kind: 'postgres', url: config.store.url, ...common });
   }
-  return openStore({ kind: 'sqlite', path: resolve(config.store.path), ...common });
+  return openStore({
+    kind: 'sqlite',
+    path: resolve(config.store.path),
+    synchronous: config.store.synchronous,
+    ...common,
+  });
 }

@@ -84,7 +84,7 @@ function printBanner(gatewayUrl: string, emulators: Emulator[]): void {
   console.log(lines.join('\n'));
 }
 
-const USERS = ['ana', 'bo', 'chen', 'dara'];
+const USERS = ['ana', 'bo', 'chen', 'dara', 'eli', 'fay'];
 const PROMPTS = [
   'Summarise our meeting notes',
   'Write a haiku about queues',
@@ -93,9 +93,10 @@ const PROMPTS = [
 ];
 
 /**
- * Simulated traffic, so /api/status and a streamed request show a live queue: a few people sending
- * a request every couple of seconds, and a batch job that keeps several requests waiting at
- * `batch` priority (the people go ahead of it, and it still makes progress through aging).
+ * Simulated traffic, so /api/status and a streamed request show a live queue: six people who each
+ * send their next request as soon as the previous one is answered, and a batch job with three
+ * workers at `batch` priority (the people go ahead of it; aging keeps it moving). A newcomer waits
+ * behind the people who were already waiting, fairly, and sees its position and ETA count down.
  */
 function simulateUsers(gatewayUrl: string, log: Logger): () => void {
   const controller = new AbortController();
@@ -119,18 +120,10 @@ function simulateUsers(gatewayUrl: string, log: Logger): () => void {
       .catch((err: unknown) => {
         if (!controller.signal.aborted) log.debug({ err }, 'demo traffic request failed');
       });
-  let n = 0;
-  const timer = setInterval(() => {
-    n += 1;
-    void chat(USERS[n % USERS.length] ?? 'demo', PROMPTS[n % PROMPTS.length] ?? 'Hello', 60);
-  }, 2000);
-  // The batch job: each of its workers sends its next request as soon as the previous one ends.
-  const batchWorker = async (): Promise<void> => {
-    while (!controller.signal.aborted) await chat('nightly-batch', 'Summarise document', 120, 'batch');
+  const loop = async (user: string, prompt: string, tokens: number, priority?: string): Promise<void> => {
+    while (!controller.signal.aborted) await chat(user, prompt, tokens, priority);
   };
-  for (let i = 0; i < 5; i++) void batchWorker();
-  return () => {
-    clearInterval(timer);
-    controller.abort();
-  };
+  USERS.forEach((user, i) => void loop(user, PROMPTS[i % PROMPTS.length] ?? 'Hello', 80));
+  for (let i = 0; i < 3; i++) void loop('nightly-batch', 'Summarise document', 120, 'batch');
+  return () => controller.abort();
 }

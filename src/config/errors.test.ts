@@ -33,7 +33,7 @@ describe('config error messages name the key, what was expected, and the source'
       'unknown key in the file, with a suggestion',
       { yaml: 'server:\n  prot: 8080\n' },
       [
-        'server.prot (corral.yaml): unknown key; did you mean "port"? valid keys here: host, port, bodyLimitBytes',
+        'server.prot (corral.yaml): unknown key; did you mean "port"? valid keys here: host, port, bodyLimitBytes, keepAliveMs',
       ],
     ],
     [
@@ -194,7 +194,9 @@ describe('config error messages name the key, what was expected, and the source'
     [
       'a __proto__ key stays an unknown key',
       { yaml: 'server:\n  __proto__: { port: 1 }\n' },
-      ['server.__proto__ (corral.yaml): unknown key; valid keys here: host, port, bodyLimitBytes'],
+      [
+        'server.__proto__ (corral.yaml): unknown key; valid keys here: host, port, bodyLimitBytes, keepAliveMs',
+      ],
     ],
     [
       'a file that is not a mapping',
@@ -236,7 +238,7 @@ describe('config error messages name the key, what was expected, and the source'
     expect(caught?.message.split('\n')).toEqual([
       'invalid configuration (3 problems; see docs/configuration.md):',
       '  CORRAL_NOPE: unknown environment variable; see docs/configuration.md for the list',
-      '  server.prot (corral.yaml): unknown key; did you mean "port"? valid keys here: host, port, bodyLimitBytes',
+      '  server.prot (corral.yaml): unknown key; did you mean "port"? valid keys here: host, port, bodyLimitBytes, keepAliveMs',
       '  logging.level (corral.yaml): expected "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent", got "loud"',
     ]);
   });

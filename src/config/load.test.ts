@@ -13,7 +13,7 @@ function tempDir(files: Readonly<Record<string, string>> = {}): string {
 }
 
 const DEFAULTS = {
-  server: { host: '127.0.0.1', port: 11435, bodyLimitBytes: 32 * 1024 * 1024 },
+  server: { host: '127.0.0.1', port: 11435, bodyLimitBytes: 32 * 1024 * 1024, keepAliveMs: 15000 },
   backends: [
     {
       name: 'local',
@@ -92,7 +92,7 @@ describe('loadConfig', () => {
       env: { CORRAL_SERVER__PORT: '9100', CORRAL_SERVER__HOST: '10.0.0.2', CORRAL_LOGGING__LEVEL: 'debug' },
       flags: { port: '9200', logLevel: 'trace' },
     });
-    expect(config.server).toEqual({ host: '10.0.0.2', port: 9200, bodyLimitBytes: 1000 });
+    expect(config.server).toEqual({ host: '10.0.0.2', port: 9200, bodyLimitBytes: 1000, keepAliveMs: 15000 });
     expect(config.logging.level).toBe('trace');
   });
 

@@ -76,6 +76,9 @@ export const ServerSchema = z.strictObject({
     .default(11435),
   // Images travel base64 in JSON bodies, so the limit is far above a text-only API's.
   bodyLimitBytes: positiveInt('a positive number of bytes').default(32 * 1024 * 1024),
+  // Streams that wait (queue, cold model load) get a keep-alive after this much silence: Node's
+  // fetch gives up after 300 s and proxies often after 60 s.
+  keepAliveMs: positiveInt('a positive number of milliseconds').default(15_000),
 });
 
 export const BackendTimeoutsSchema = z.strictObject({

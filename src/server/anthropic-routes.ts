@@ -28,7 +28,7 @@ import { renderErrorsWith } from './protocol-errors.js';
  */
 export async function anthropicRoutes(
   app: FastifyInstance,
-  opts: { gateway: Gateway; authenticate?: Authenticate },
+  opts: { gateway: Gateway; authenticate?: Authenticate; keepAliveMs: number },
 ): Promise<void> {
   const { gateway } = opts;
   // Keys mode: refused callers get this plugin's own 401 shape from the error handler below.
@@ -50,12 +50,20 @@ export async function anthropicRoutes(
       const generation = await gateway.generate(req, meta, { signal });
       return aggregateMessage(generation.events, ctx);
     }
-    return serveSseGeneration(gateway, reply, req, meta, signal, {
-      frames: (events) => encodeMessagesStream(events, ctx),
-      queueFrame,
-      keepAliveFrame: pingFrame,
-      errorFrame: (err) => anthropicStreamErrorFrame(toCorralErrorFromHttp(err)),
-    });
+    return serveSseGeneration(
+      gateway,
+      reply,
+      req,
+      meta,
+      signal,
+      {
+        frames: (events) => encodeMessagesStream(events, ctx),
+        queueFrame,
+        keepAliveFrame: pingFrame,
+        errorFrame: (err) => anthropicStreamErrorFrame(toCorralErrorFromHttp(err)),
+      },
+      opts.keepAliveMs,
+    );
   });
 
   app.post('/v1/messages/count_tokens', async (request) => {

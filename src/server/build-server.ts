@@ -25,6 +25,8 @@ export interface ServerDeps {
   clock: Clock;
   log: Logger;
   bodyLimitBytes: number;
+  /** Silence after which a waiting or slow SSE stream gets a keep-alive frame. */
+  keepAliveMs: number;
   version: string;
   store: Store;
   auth: { mode: 'open' | 'keys'; adminKey?: string | undefined };
@@ -91,6 +93,7 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   // no keys in them), and admin/usage routes check credentials themselves.
   const protocol = {
     gateway: deps.gateway,
+    keepAliveMs: deps.keepAliveMs,
     ...(deps.auth.mode === 'keys' ? { authenticate: keysAuthenticator(deps.store) } : {}),
   };
   await app.register(ollamaRoutes, protocol);

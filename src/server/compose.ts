@@ -74,6 +74,7 @@ export async function createCorral(
     clock,
     log,
     bodyLimitBytes: config.server.bodyLimitBytes,
+    keepAliveMs: config.server.keepAliveMs,
     version: options.version ?? '0.0.0',
     store,
     auth: config.auth,

@@ -23,7 +23,7 @@ import { renderErrorsWith } from './protocol-errors.js';
 /** OpenAI Chat Completions and Embeddings (reference/client-apis.md §B), base URL `…/v1`. */
 export async function openaiRoutes(
   app: FastifyInstance,
-  opts: { gateway: Gateway; authenticate?: Authenticate },
+  opts: { gateway: Gateway; authenticate?: Authenticate; keepAliveMs: number },
 ): Promise<void> {
   const { gateway } = opts;
   // Keys mode: refused callers get this plugin's own 401 shape from the error handler below.
@@ -46,12 +46,20 @@ export async function openaiRoutes(
       const generation = await gateway.generate(req, meta, { signal });
       return aggregateChatCompletion(generation.events, ctx);
     }
-    return serveSseGeneration(gateway, reply, req, meta, signal, {
-      frames: (events) => encodeChatCompletionsStream(events, ctx),
-      queueFrame: queueComment,
-      keepAliveFrame: keepAliveComment,
-      errorFrame: (err) => openaiStreamErrorFrame(toCorralErrorFromHttp(err)),
-    });
+    return serveSseGeneration(
+      gateway,
+      reply,
+      req,
+      meta,
+      signal,
+      {
+        frames: (events) => encodeChatCompletionsStream(events, ctx),
+        queueFrame: queueComment,
+        keepAliveFrame: keepAliveComment,
+        errorFrame: (err) => openaiStreamErrorFrame(toCorralErrorFromHttp(err)),
+      },
+      opts.keepAliveMs,
+    );
   });
 
   app.post('/v1/embeddings', async (request, reply) => {

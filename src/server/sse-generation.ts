@@ -19,9 +19,6 @@ export interface SseCodec {
   headers?: Record<string, string>;
 }
 
-/** Node's fetch gives up after 300 s of silence and proxies often after 60 s: stay well under. */
-export const KEEP_ALIVE_MS = 15_000;
-
 const SSE_HEADERS = {
   'content-type': 'text/event-stream',
   'cache-control': 'no-cache',
@@ -31,7 +28,7 @@ const SSE_HEADERS = {
 /**
  * Streams one generation as server-sent events. A request that has to wait gets its headers at
  * once, then queue frames and keep-alives (DESIGN.md §4); official SDKs ignore both. Keep-alives
- * continue through the generation whenever nothing was written for KEEP_ALIVE_MS, and start the
+ * continue through the generation whenever nothing was written for `keepAliveMs`, and start the
  * response when the upstream has been silent for a third of that (a cold model load can take
  * minutes before the first byte). A failure before the response began is thrown, so the
  * protocol's error handler answers with a real status; after that it becomes an error frame.
@@ -43,6 +40,8 @@ export async function serveSseGeneration(
   meta: RequestMeta,
   signal: AbortSignal,
   codec: SseCodec,
+  /** Silence after which a keep-alive frame is sent (config `server.keepAliveMs`). */
+  keepAliveMs: number,
 ): Promise<FastifyReply> {
   const res = reply.raw;
   const headers = { ...SSE_HEADERS, ...codec.headers, ...replyHeaders(reply) };
@@ -57,9 +56,9 @@ export async function serveSseGeneration(
   // upstream is slow to answer (a cold model load), and waiting longer for its status would risk
   // the client's timeout. After that, one frame per interval of silence.
   const keepAlive = setInterval(() => {
-    const silenceMs = res.headersSent ? KEEP_ALIVE_MS : KEEP_ALIVE_MS / 3;
+    const silenceMs = res.headersSent ? keepAliveMs : keepAliveMs / 3;
     if (performance.now() - lastWriteMs >= silenceMs - 50) write(codec.keepAliveFrame());
-  }, KEEP_ALIVE_MS / 3);
+  }, keepAliveMs / 3);
   try {
     let generation;
     try {

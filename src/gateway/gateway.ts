@@ -14,10 +14,11 @@ import type { Admission, AdmissionTicket } from '../core/admission.js';
 import type { Clock } from '../core/clock.js';
 import { CorralError, toCorralError } from '../core/errors.js';
 import { estimatePromptTokens } from '../core/token-estimate.js';
-import type { Backend, CallContext, InstalledModel, LoadedModel } from '../core/ports.js';
+import type { Backend } from '../core/ports.js';
 import type { QueueEvent } from '../core/queue-events.js';
 import type { Dispatch, JobUsage, Scheduler } from '../scheduler/index.js';
 import type { GatewayEvent, Outcome } from './events.js';
+import { ModelCatalog } from './model-catalog.js';
 import { QueueNotifier } from './queue-notifier.js';
 import type { TenantDirectory } from './tenant-directory.js';
 import { TypedEmitter } from './typed-emitter.js';
@@ -75,6 +76,8 @@ interface Lease {
  */
 export class Gateway {
   readonly events = new TypedEmitter<GatewayEvent>();
+  /** What the backends have and run (answered from them, not queued). */
+  readonly catalog: ModelCatalog;
   readonly #scheduler: Scheduler;
   readonly #backends: ReadonlyMap<string, Backend>;
   readonly #clock: Clock;
@@ -91,6 +94,7 @@ export class Gateway {
   constructor(deps: GatewayDeps) {
     this.#scheduler = deps.scheduler;
     this.#backends = new Map(deps.backends.map((b) => [b.name, b]));
+    this.catalog = new ModelCatalog(deps.backends);
     this.#clock = deps.clock;
     this.#log = deps.log;
     this.#options = deps.options;
@@ -137,35 +141,6 @@ export class Gateway {
     }
   }
 
-  /** Installed models of every backend, one entry per name (first backend wins). */
-  async listModels(ctx: CallContext): Promise<InstalledModel[]> {
-    const lists = await this.#fromAll((b) => b.listModels(ctx));
-    return uniqueByName(lists.flat());
-  }
-
-  async listLoaded(ctx: CallContext): Promise<LoadedModel[]> {
-    const lists = await this.#fromAll((b) => b.listLoaded(ctx));
-    return lists.flat();
-  }
-
-  async version(ctx: CallContext): Promise<string> {
-    return this.#first().version(ctx);
-  }
-
-  /** Details of a model from the first backend that has it. */
-  async showModel(model: string, verbose: boolean, ctx: CallContext): Promise<Record<string, unknown>> {
-    let lastError: unknown;
-    for (const backend of this.#backends.values()) {
-      try {
-        return await backend.showModel(model, verbose, ctx);
-      } catch (err) {
-        lastError = err;
-        if (!(err instanceof CorralError && err.kind === 'not_found')) break;
-      }
-    }
-    throw lastError ?? new CorralError('unavailable', 'no backend is configured');
-  }
-
   async close(): Promise<void> {
     for (const waiter of this.#waiters.values())
       waiter.reject(new CorralError('unavailable', 'the gateway is shutting down'));
@@ -173,21 +148,6 @@ export class Gateway {
     this.#notifier.close();
     clearInterval(this.#agingTimer);
     await Promise.all([...this.#backends.values()].map((b) => b.close()));
-  }
-
-  #first(): Backend {
-    const backend = this.#backends.values().next().value;
-    if (!backend) throw new CorralError('unavailable', 'no backend is configured');
-    return backend;
-  }
-
-  /** Asks every backend; fails only if all of them fail (with the first failure). */
-  async #fromAll<T>(ask: (b: Backend) => Promise<T>): Promise<T[]> {
-    const results = await Promise.allSettled([...this.#backends.values()].map(ask));
-    const ok = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
-    const failed = results.find((r) => r.status === 'rejected');
-    if (ok.length === 0 && failed) throw failed.reason;
-    return ok;
   }
 
   /** Admission, then the wait for a slot. Resolves with a lease the caller must release. */
@@ -428,10 +388,4 @@ function jobUsage(usage: Usage | undefined, timings: Timings | undefined): JobUs
   if (timings?.promptEvalNs !== undefined) out.promptEvalMs = timings.promptEvalNs / 1e6;
   if (timings?.evalNs !== undefined) out.evalMs = timings.evalNs / 1e6;
   return out;
-}
-
-function uniqueByName(models: InstalledModel[]): InstalledModel[] {
-  const seen = new Map<string, InstalledModel>();
-  for (const m of models) if (!seen.has(m.name)) seen.set(m.name, m);
-  return [...seen.values()];
 }

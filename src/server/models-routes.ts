@@ -25,11 +25,11 @@ export async function modelsRoutes(
   );
 
   app.get('/v1/models', async (_request, reply) =>
-    encodeModelList(await gateway.listModels({ signal: clientSignal(reply.raw) })),
+    encodeModelList(await gateway.catalog.listModels({ signal: clientSignal(reply.raw) })),
   );
 
   app.get<{ Params: { id: string } }>('/v1/models/:id', async (request, reply) => {
-    const models = await gateway.listModels({ signal: clientSignal(reply.raw) });
+    const models = await gateway.catalog.listModels({ signal: clientSignal(reply.raw) });
     const wanted = request.params.id;
     const found = models.find((m) => m.name === wanted || m.name === `${wanted}:latest`);
     if (!found) throw new CorralError('not_found', `model '${wanted}' not found`);

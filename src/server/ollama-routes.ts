@@ -46,18 +46,18 @@ export async function ollamaRoutes(
   app.get('/', async (_req, reply) => reply.type('text/plain; charset=utf-8').send('Ollama is running'));
 
   app.get('/api/version', async (_req, reply) => ({
-    version: await gateway.version({ signal: clientSignal(reply.raw) }),
+    version: await gateway.catalog.version({ signal: clientSignal(reply.raw) }),
   }));
   app.get('/api/tags', async (_req, reply) =>
-    encodeInstalledModels(await gateway.listModels({ signal: clientSignal(reply.raw) })),
+    encodeInstalledModels(await gateway.catalog.listModels({ signal: clientSignal(reply.raw) })),
   );
   app.get('/api/ps', async (_req, reply) =>
-    encodeLoadedModels(await gateway.listLoaded({ signal: clientSignal(reply.raw) })),
+    encodeLoadedModels(await gateway.catalog.listLoaded({ signal: clientSignal(reply.raw) })),
   );
   app.post('/api/show', async (request, reply) => {
     const body = parseJsonBody(request.body);
     const { model, verbose } = readShowRequest(body);
-    return gateway.showModel(model, verbose, { signal: clientSignal(reply.raw) });
+    return gateway.catalog.showModel(model, verbose, { signal: clientSignal(reply.raw) });
   });
 
   app.post('/api/chat', async (request, reply) => {

@@ -72,8 +72,12 @@ describe('keep-alives', () => {
       max_tokens: 20,
       messages: [{ role: 'user', content: 'y [[sim:reply fine]]' }],
     });
+    // Let it wait long enough for pings and queue frames to interleave, then let it through.
     const released = new Promise<void>((resolve) =>
-      setTimeout(() => resolve(s.hosts[0]!.control.releaseAll() && undefined), 700),
+      setTimeout(() => {
+        s.hosts[0]!.control.releaseAll();
+        resolve();
+      }, 700),
     );
     const final = await stream.finalMessage();
     await released;

@@ -40,7 +40,7 @@ describe('config error messages name the key, what was expected, and the source'
       'unknown section',
       { yaml: 'schedular: {}\n' },
       [
-        'schedular (corral.yaml): unknown key; did you mean "scheduler"? valid keys here: server, backends, scheduler, logging, auth, store, usage',
+        'schedular (corral.yaml): unknown key; did you mean "scheduler"? valid keys here: server, backends, fleet, scheduler, logging, auth, store, usage',
       ],
     ],
     [
@@ -54,7 +54,7 @@ describe('config error messages name the key, what was expected, and the source'
       'unknown key inside a backend',
       { yaml: 'backends:\n  - name: a\n    url: http://a\n    parallel: 2\n' },
       [
-        'backends[0].parallel (corral.yaml): unknown key; did you mean "maxParallel"? valid keys here: name, url, type, weight, maxParallel, timeouts',
+        'backends[0].parallel (corral.yaml): unknown key; did you mean "maxParallel"? valid keys here: name, url, type, weight, maxParallel, maxLoadedModels, timeouts',
       ],
     ],
     [
@@ -165,7 +165,7 @@ describe('config error messages name the key, what was expected, and the source'
       { env: { CORRAL_BACKENDS: '[{"name":"a","url":"ftp://x","extra":1}]' } },
       [
         'backends[0].url (CORRAL_BACKENDS): expected an http(s) URL, got "ftp://x"',
-        'backends[0].extra (CORRAL_BACKENDS): unknown key; valid keys here: name, url, type, weight, maxParallel, timeouts',
+        'backends[0].extra (CORRAL_BACKENDS): unknown key; valid keys here: name, url, type, weight, maxParallel, maxLoadedModels, timeouts',
       ],
     ],
     [

@@ -13,6 +13,7 @@ export type {
   BackendConfig,
   BackendTimeouts,
   SchedulerConfig,
+  FleetConfig,
   LoggingConfig,
   LogLevel,
   AuthConfig,

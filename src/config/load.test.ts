@@ -21,9 +21,11 @@ const DEFAULTS = {
       type: 'ollama',
       weight: 1,
       maxParallel: 1,
+      maxLoadedModels: 3,
       timeouts: { connectMs: 5000, firstByteMs: 300_000, idleMs: 300_000 },
     },
   ],
+  fleet: { refreshMs: 5000, checkTimeoutMs: 2000, failureThreshold: 3, cooldownMs: 10000 },
   scheduler: {
     maxQueued: 1024,
     maxQueuedPerModel: 512,

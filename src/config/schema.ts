@@ -109,6 +109,9 @@ export const BackendSchema = z.strictObject({
   maxParallel: z
     .union([z.literal('auto'), z.int(maxParallelMessage).min(1, maxParallelMessage)], maxParallelMessage)
     .default(1),
+  // Models the host keeps resident at once (its OLLAMA_MAX_LOADED_MODELS; Ollama's default is 3
+  // per GPU). The router uses it to predict when a load would evict another model.
+  maxLoadedModels: positiveInt('a positive integer').default(3),
   timeouts: BackendTimeoutsSchema.prefault({}),
 });
 
@@ -207,6 +210,20 @@ export const SchedulerSchema = z
     }
   });
 
+/** Discovery and health of the backends (docs/configuration.md, "Fleet"). */
+export const FleetSchema = z.strictObject({
+  // Installed and loaded models, version and health of every healthy backend are asked this often
+  // (also after each request). 0 = only after requests and for the status page.
+  refreshMs: nonNegativeMs('a number of milliseconds >= 0 (0 = no timer)').default(5_000),
+  // One discovery may take this long; a slower answer counts as a failure.
+  checkTimeoutMs: positiveInt('a positive number of milliseconds').default(2_000),
+  // Consecutive failures (unreachable on a request, or a failed check) that open a backend's
+  // circuit: it leaves routing until a probe succeeds.
+  failureThreshold: positiveInt('a positive integer').default(3),
+  // How long an open circuit waits before the half-open probe.
+  cooldownMs: positiveInt('a positive number of milliseconds').default(10_000),
+});
+
 export const AUTH_MODES = ['open', 'keys'] as const;
 export const STORE_KINDS = ['sqlite', 'postgres'] as const;
 
@@ -264,6 +281,7 @@ export const LoggingSchema = z.strictObject({
 export const ConfigSchema = z.strictObject({
   server: ServerSchema.prefault({}),
   backends: BackendsSchema,
+  fleet: FleetSchema.prefault({}),
   scheduler: SchedulerSchema.prefault({}),
   logging: LoggingSchema.prefault({}),
   auth: AuthSchema.prefault({}),
@@ -283,6 +301,7 @@ export type ServerConfig = Config['server'];
 export type BackendConfig = Config['backends'][number];
 export type BackendTimeouts = BackendConfig['timeouts'];
 export type SchedulerConfig = Config['scheduler'];
+export type FleetConfig = Config['fleet'];
 export type LoggingConfig = Config['logging'];
 export type AuthConfig = Config['auth'];
 export type StoreConfig = Config['store'];

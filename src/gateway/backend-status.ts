@@ -1,57 +1,58 @@
-import type { Backend, InstalledModel, LoadedModel } from '../core/ports.js';
-import { toCorralError } from '../core/errors.js';
+import type { BackendView } from '../core/fleet.js';
+
+export type BackendHealth = 'healthy' | 'failing' | 'open' | 'half_open' | 'unknown';
 
 export interface BackendStatus {
   name: string;
   url: string;
+  /** The last check answered and the circuit lets traffic through. */
   reachable: boolean;
+  /** healthy; failing (closed, but the last calls or checks failed); open; half_open; unknown (never answered). */
+  state: BackendHealth;
+  weight: number;
+  slotsPerModel: number;
   version?: string;
   models: string[];
   loaded: Array<{ name: string; expiresAt: string; contextLength?: number }>;
+  consecutiveFailures: number;
   error?: string;
-  latencyMs: number;
+  /** Age of the last answered discovery. */
+  refreshedAgoMs?: number;
+  /** What the router has measured there, by model. */
+  perf: Record<string, { serviceMs?: number; loadMs?: number }>;
 }
 
-/**
- * Asks one backend what it has and what it runs, bounded by `timeoutMs` so a dead host cannot
- * stall the status page. (A timer-driven health monitor with circuit breaking comes with the fleet.)
- */
-export async function probeBackend(
-  backend: Backend,
-  timeoutMs: number,
-  now: () => number,
-): Promise<BackendStatus> {
-  const started = now();
-  const signal = AbortSignal.timeout(timeoutMs);
-  try {
-    const [version, models, loaded] = await Promise.all([
-      backend.version({ signal }),
-      backend.listModels({ signal }),
-      backend.listLoaded({ signal }),
-    ]);
-    return {
-      name: backend.name,
-      url: backend.url,
-      reachable: true,
-      version,
-      models: models.map((m: InstalledModel) => m.name),
-      loaded: loaded.map((m: LoadedModel) => ({
-        name: m.name,
-        expiresAt: m.expiresAt,
-        ...(m.contextLength === undefined ? {} : { contextLength: m.contextLength }),
-      })),
-      latencyMs: Math.round(now() - started),
-    };
-  } catch (err) {
-    const message = signal.aborted ? `no answer within ${timeoutMs} ms` : toCorralError(err).message;
-    return {
-      name: backend.name,
-      url: backend.url,
-      reachable: false,
-      models: [],
-      loaded: [],
-      error: message,
-      latencyMs: Math.round(now() - started),
-    };
-  }
+/** One backend as `/api/status` shows it, from the fleet's snapshot. */
+export function describeBackend(view: BackendView, nowMs: number): BackendStatus {
+  const state: BackendHealth =
+    view.circuit !== 'closed'
+      ? view.circuit
+      : view.consecutiveFailures > 0
+        ? 'failing'
+        : view.discovered
+          ? 'healthy'
+          : 'unknown';
+  return {
+    name: view.name,
+    url: view.url,
+    reachable: state === 'healthy',
+    state,
+    weight: view.weight,
+    slotsPerModel: view.slotsPerModel,
+    ...(view.version === undefined ? {} : { version: view.version }),
+    models: [...view.installed],
+    loaded: view.loaded.map((m) => ({ ...m })),
+    consecutiveFailures: view.consecutiveFailures,
+    ...(view.lastError === undefined || state === 'healthy' ? {} : { error: view.lastError }),
+    ...(view.refreshedAtMs === undefined ? {} : { refreshedAgoMs: Math.round(nowMs - view.refreshedAtMs) }),
+    perf: Object.fromEntries(
+      Object.entries(view.perf).map(([model, p]) => [
+        model,
+        {
+          ...(p.serviceMs === undefined ? {} : { serviceMs: Math.round(p.serviceMs) }),
+          ...(p.loadMs === undefined ? {} : { loadMs: Math.round(p.loadMs) }),
+        },
+      ]),
+    ),
+  };
 }

@@ -7,21 +7,26 @@ import type {
   GenerateRequest,
   InferenceRequest,
   RequestMeta,
-  Timings,
-  Usage,
 } from '../core/chat.js';
 import type { Admission, AdmissionTicket } from '../core/admission.js';
 import type { Clock } from '../core/clock.js';
-import { CorralError, toCorralError } from '../core/errors.js';
+import { CorralError, isCorralError, toCorralError } from '../core/errors.js';
+import type { FleetEvent, FleetView } from '../core/fleet.js';
 import { estimatePromptTokens } from '../core/token-estimate.js';
 import type { Backend } from '../core/ports.js';
 import type { QueueEvent } from '../core/queue-events.js';
-import type { Dispatch, JobUsage, Scheduler } from '../scheduler/index.js';
-import type { GatewayEvent, Outcome } from './events.js';
+import type { JobSpec, Scheduler } from '../scheduler/index.js';
+import { chooseBackends } from './backend-choice.js';
+import type { RouteRecord } from './backend-choice.js';
+import type { GatewayEvent } from './events.js';
+import { meter, openLease } from './lease.js';
+import type { FinishInfo, Lease, LeaseOwner } from './lease.js';
+import { LiveLoadCounter } from './live-load.js';
 import { ModelCatalog } from './model-catalog.js';
 import { QueueNotifier } from './queue-notifier.js';
 import type { TenantDirectory } from './tenant-directory.js';
 import { TypedEmitter } from './typed-emitter.js';
+import { WaitingRoom } from './waiting-room.js';
 
 export interface GatewayOptions {
   /** 0 = wait as long as it takes; otherwise a queued request fails with `timeout` after this long. */
@@ -37,6 +42,8 @@ export interface GatewayDeps {
   /** Where per-request tenant settings (from a key's record) are handed to the fair queue. */
   tenants?: TenantDirectory;
   backends: readonly Backend[];
+  /** Health and discovery of the backends; the router decides from its snapshot. */
+  fleet: FleetView;
   clock: Clock;
   log: Logger;
   options: GatewayOptions;
@@ -55,18 +62,12 @@ export interface Generation {
   events: AsyncIterable<ChatEvent>;
 }
 
-interface Waiter {
-  resolve(backend: string): void;
-  reject(reason: unknown): void;
-}
+/** Routing decisions kept for `/api/status`. */
+const RECENT_ROUTES = 20;
 
-/** A granted slot: released exactly once, whatever ends the request. */
-interface Lease {
-  backend: Backend;
-  signal: AbortSignal;
-  waitMs: number;
-  /** Resolves when the outcome is recorded (see `AdmissionTicket.settle`); never rejects. */
-  release(error: unknown, usage?: Usage, timings?: Timings): void | Promise<void>;
+/** A request refused before it could wait (routing or queue bounds): settled as `rejected`. */
+class RoutingRefusal {
+  constructor(readonly error: unknown) {}
 }
 
 /**
@@ -78,12 +79,17 @@ export class Gateway {
   readonly events = new TypedEmitter<GatewayEvent>();
   /** What the backends have and run (answered from them, not queued). */
   readonly catalog: ModelCatalog;
+  readonly fleet: FleetView;
   readonly #scheduler: Scheduler;
+  readonly #load = new LiveLoadCounter();
+  readonly #offFleet: () => void;
   readonly #backends: ReadonlyMap<string, Backend>;
   readonly #clock: Clock;
   readonly #log: Logger;
-  readonly #options: GatewayOptions;
-  readonly #waiters = new Map<string, Waiter>();
+  readonly #room: WaitingRoom;
+  readonly #routes: RouteRecord[] = [];
+  readonly #logPrompts: boolean;
+  readonly #leaseOwner: LeaseOwner;
   readonly #notifier: QueueNotifier;
   readonly #admission: Admission | undefined;
   readonly #tenants: TenantDirectory | undefined;
@@ -97,10 +103,22 @@ export class Gateway {
     this.catalog = new ModelCatalog(deps.backends);
     this.#clock = deps.clock;
     this.#log = deps.log;
-    this.#options = deps.options;
+    this.#logPrompts = deps.options.logPrompts ?? false;
     this.#notifier = new QueueNotifier(deps.scheduler, () => deps.clock.now());
     this.#admission = deps.admission;
     this.#tenants = deps.tenants;
+    this.fleet = deps.fleet;
+    const finished = this.#finished.bind(this);
+    const common = { scheduler: deps.scheduler, fleet: deps.fleet, load: this.#load, clock: deps.clock };
+    this.#room = new WaitingRoom({ ...common, maxQueueWaitMs: deps.options.maxQueueWaitMs, finished });
+    this.#leaseOwner = {
+      ...common,
+      finished,
+      apply: (dispatches) => this.#room.apply(dispatches),
+      attemptFailed: (backend, error) =>
+        this.events.emit({ type: 'upstream_error', backend, errorKind: toCorralError(error).kind }),
+    };
+    this.#offFleet = deps.fleet.on((event) => this.#onFleet(event));
     // Aging is the one time-based rule of the queue: let it reorder (and announce moved positions)
     // once a second. The scheduler itself has no timers.
     this.#agingTimer = setInterval(() => {
@@ -113,39 +131,81 @@ export class Gateway {
     return [...this.#backends.values()];
   }
 
-  /** Runs a chat or generate request; resolves when the upstream has accepted it. */
+  /** The last routing decisions, oldest first, with the predictions that ranked the backends. */
+  recentRoutes(): readonly RouteRecord[] {
+    return [...this.#routes];
+  }
+
+  /**
+   * Runs a chat or generate request; resolves when the upstream has accepted it. A backend that
+   * cannot be reached before the first byte is replaced by the next eligible one (the client has
+   * seen nothing yet); a failure after that ends the stream, as the encoders render it.
+   */
   async generate(
     req: ChatRequest | GenerateRequest,
     meta: RequestMeta,
     hooks: RequestHooks,
   ): Promise<Generation> {
-    const lease = await this.#acquire(req, meta, hooks);
-    try {
-      const upstream = await lease.backend.generate(req, { signal: lease.signal, requestId: meta.id });
-      return { backend: lease.backend.name, waitMs: lease.waitMs, events: meter(upstream, lease) };
-    } catch (err) {
-      lease.release(err);
-      throw err;
+    let lease = await this.#acquire(req, meta, hooks);
+    for (;;) {
+      try {
+        const upstream = await lease.backend.generate(req, { signal: lease.signal, requestId: meta.id });
+        return { backend: lease.backend.name, waitMs: lease.waitMs, events: meter(upstream, lease) };
+      } catch (err) {
+        lease = await this.#failover(lease, err, req, meta, hooks);
+      }
     }
   }
 
   async embed(req: EmbedRequest, meta: RequestMeta, hooks: RequestHooks): Promise<EmbedResult> {
-    const lease = await this.#acquire(req, meta, hooks);
-    try {
-      const result = await lease.backend.embed(req, { signal: lease.signal, requestId: meta.id });
-      await lease.release(undefined, result.usage);
-      return result;
-    } catch (err) {
-      lease.release(err);
+    let lease = await this.#acquire(req, meta, hooks);
+    for (;;) {
+      try {
+        const result = await lease.backend.embed(req, { signal: lease.signal, requestId: meta.id });
+        await lease.release(undefined, result.usage);
+        return result;
+      } catch (err) {
+        lease = await this.#failover(lease, err, req, meta, hooks);
+      }
+    }
+  }
+
+  /**
+   * After a failure before any output: a lease on another backend if the host was unreachable and
+   * another one may serve the request, else the request ends with `err` (thrown).
+   */
+  async #failover(
+    lease: Lease,
+    err: unknown,
+    req: InferenceRequest,
+    meta: RequestMeta,
+    hooks: RequestHooks,
+  ): Promise<Lease> {
+    if (hooks.signal.aborted || !(isCorralError(err) && err.kind === 'unavailable')) {
+      await lease.release(err);
       throw err;
+    }
+    lease.abandon(err);
+    lease.tried.add(lease.backend.name);
+    this.#log.info({ reqId: meta.id, backend: lease.backend.name }, 'backend unreachable, trying another');
+    try {
+      return await this.#enqueue(req, meta, hooks, lease.tried, lease.enqueuedAt);
+    } catch (retryErr) {
+      // Left the queue (client gone, deadline): already settled by the wait.
+      if (!(retryErr instanceof RoutingRefusal)) throw retryErr;
+      // No other backend: the request fails with what went wrong, not with "nobody is left".
+      const inner = retryErr.error;
+      const error = isCorralError(inner) && inner.kind === 'unavailable' ? err : inner;
+      const backend = lease.backend.name;
+      await this.#finished(req, meta, { outcome: 'failed', error, waitMs: lease.waitMs, backend });
+      throw error;
     }
   }
 
   async close(): Promise<void> {
-    for (const waiter of this.#waiters.values())
-      waiter.reject(new CorralError('unavailable', 'the gateway is shutting down'));
-    this.#waiters.clear();
+    this.#room.rejectAll(new CorralError('unavailable', 'the gateway is shutting down'));
     this.#notifier.close();
+    this.#offFleet();
     clearInterval(this.#agingTimer);
     await Promise.all([...this.#backends.values()].map((b) => b.close()));
   }
@@ -154,7 +214,7 @@ export class Gateway {
   async #acquire(req: InferenceRequest, meta: RequestMeta, hooks: RequestHooks): Promise<Lease> {
     const { signal } = hooks;
     if (signal.aborted) throw signal.reason;
-    if (this.#options.logPrompts) this.#log.info({ reqId: meta.id, request: req }, 'prompt');
+    if (this.#logPrompts) this.#log.info({ reqId: meta.id, request: req }, 'prompt');
     if (this.#admission) {
       // A refusal here (quota, permission) happens before the request waits and is not metered.
       this.#tickets.set(meta.id, await this.#admission.admit(req, meta));
@@ -163,23 +223,57 @@ export class Gateway {
         throw signal.reason;
       }
     }
-    const enqueuedAt = this.#clock.now();
     if (meta.tenantSettings) this.#tenants?.remember(meta.tenant, meta.tenantSettings);
+    try {
+      return await this.#enqueue(req, meta, hooks, new Set(), this.#clock.now());
+    } catch (err) {
+      // Refused before it could wait (routing, queue bounds): settled here, not metered.
+      if (err instanceof RoutingRefusal) {
+        await this.#finished(req, meta, { outcome: 'rejected', error: err.error, waitMs: 0 });
+        throw err.error;
+      }
+      throw err;
+    }
+  }
+
+  /** Routing, then the scheduler's decision, then the wait for a slot: a lease on one backend. */
+  async #enqueue(
+    req: InferenceRequest,
+    meta: RequestMeta,
+    hooks: RequestHooks,
+    exclude: Set<string>,
+    enqueuedAt: number,
+  ): Promise<Lease> {
+    const { signal } = hooks;
+    let backends: readonly string[];
+    try {
+      const candidates = await chooseBackends(this.fleet, this.#load, req, exclude);
+      backends = candidates.map((c) => c.backend);
+      this.#routes.push({ id: meta.id, model: req.model, atMs: this.#clock.now(), candidates });
+      if (this.#routes.length > RECENT_ROUTES) this.#routes.shift();
+    } catch (err) {
+      throw new RoutingRefusal(err);
+    }
+    if (signal.aborted) {
+      // Gone while routing looked a model up again: not queued yet, so settled here.
+      await this.#finished(req, meta, { outcome: 'cancelled', error: signal.reason, waitMs: 0 });
+      throw signal.reason;
+    }
     const maxOutput = req.kind === 'embed' ? 0 : req.sampling.maxOutputTokens;
-    const decision = this.#scheduler.submit({
+    const spec: JobSpec = {
       id: meta.id,
       model: req.model,
       tenant: meta.tenant,
       ...(meta.priority === undefined ? {} : { priority: meta.priority }),
       promptTokens: estimatePromptTokens(req),
       ...(maxOutput === undefined ? {} : { maxOutputTokens: maxOutput }),
-      backends: [...this.#backends.keys()],
-    });
+      backends,
+    };
+    const decision = this.#scheduler.submit(spec);
     let backendName: string;
     switch (decision.type) {
       case 'rejected':
-        await this.#finished(req, meta, { outcome: 'rejected', error: decision.error, waitMs: 0 });
-        throw decision.error;
+        throw new RoutingRefusal(decision.error);
       case 'dispatch':
         backendName = decision.backend;
         break;
@@ -193,9 +287,11 @@ export class Gateway {
           ...(etaMs === undefined ? {} : { etaMs }),
         });
         if (onQueue) this.#notifier.watch(meta.id, req.model, decision.position, onQueue);
+        this.#load.queued(req.model, 1);
         try {
-          backendName = await this.#wait(req, meta, hooks, enqueuedAt);
+          backendName = await this.#room.wait({ req, meta, spec, exclude, enqueuedAt }, signal);
         } finally {
+          this.#load.queued(req.model, -1);
           this.#notifier.unwatch(meta.id);
         }
         break;
@@ -204,121 +300,32 @@ export class Gateway {
     const backend = this.#backends.get(backendName);
     if (!backend) throw new CorralError('internal', `scheduler chose unknown backend ${backendName}`);
     hooks.onQueue?.({ type: 'dispatched', backend: backend.name });
-    return this.#lease(req, meta, backend, signal, this.#clock.now() - enqueuedAt);
+    return openLease(
+      this.#leaseOwner,
+      { req, meta, backend, clientSignal: signal },
+      { enqueuedAt, tried: exclude },
+    );
   }
 
-  #wait(req: InferenceRequest, meta: RequestMeta, hooks: RequestHooks, enqueuedAt: number): Promise<string> {
-    const { signal } = hooks;
-    return new Promise<string>((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
-      const leave = (reason: unknown, outcome: 'cancelled' | 'timed_out') => {
-        if (!this.#waiters.delete(meta.id)) return;
-        cleanup();
-        this.#apply(this.#scheduler.cancel(meta.id, outcome));
-        this.#finished(req, meta, { outcome, error: reason, waitMs: this.#clock.now() - enqueuedAt });
-        reject(reason);
-      };
-      const onAbort = () => leave(signal.reason, 'cancelled');
-      const cleanup = () => {
-        signal.removeEventListener('abort', onAbort);
-        if (timer) clearTimeout(timer);
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-      const maxWaitMs = this.#options.maxQueueWaitMs;
-      if (maxWaitMs > 0) {
-        timer = setTimeout(() => {
-          const error = new CorralError(
-            'timeout',
-            `no slot for model '${req.model}' became free within ${maxWaitMs} ms`,
-            {
-              retryAfterMs: maxWaitMs,
-            },
-          );
-          leave(error, 'timed_out');
-        }, maxWaitMs);
-      }
-      this.#waiters.set(meta.id, {
-        resolve: (backend) => {
-          cleanup();
-          resolve(backend);
-        },
-        reject: (reason) => {
-          cleanup();
-          reject(reason);
-        },
-      });
-    });
-  }
-
-  /** Hands freed slots to the jobs the scheduler chose. */
-  #apply(dispatches: readonly Dispatch[]): void {
-    const pending = [...dispatches];
-    for (let d = pending.shift(); d; d = pending.shift()) {
-      const waiter = this.#waiters.get(d.jobId);
-      if (waiter) {
-        this.#waiters.delete(d.jobId);
-        waiter.resolve(d.backend);
-      } else {
-        // Every dispatch has already taken a slot; one nobody waits for any more (gateway shutting
-        // down) is handed straight back, or the slot would leak.
-        pending.push(...this.#scheduler.cancel(d.jobId, 'cancelled'));
-      }
+  /**
+   * A circuit opened: the backend leaves routing and the scheduler, and jobs that could only wait
+   * for it are routed again (or fail now) instead of waiting forever. A circuit closed: its slots
+   * come back, and jobs still listing it may start there.
+   */
+  #onFleet(event: FleetEvent): void {
+    if (event.type === 'circuit_opened') {
+      this.#log.warn({ backend: event.backend, error: event.error }, 'backend circuit opened');
+      const removal = this.#scheduler.removeBackend(event.backend);
+      this.#room.apply(removal.dispatches);
+      for (const job of removal.stranded) this.#room.reroute(job);
+    } else if (event.type === 'circuit_closed') {
+      this.#log.info({ backend: event.backend }, 'backend circuit closed');
+      const view = this.fleet.snapshot().backends.find((b) => b.name === event.backend);
+      if (view) this.#room.apply(this.#scheduler.setBackendDefaultSlots(event.backend, view.slotsPerModel));
     }
   }
 
-  #lease(
-    req: InferenceRequest,
-    meta: RequestMeta,
-    backend: Backend,
-    clientSignal: AbortSignal,
-    waitMs: number,
-  ): Lease {
-    // The upstream call gets its own signal, aborted when the client leaves or when the request
-    // ends without finishing cleanly: that closes whatever is still open upstream, even an iterator
-    // nobody started (an un-started async generator's `finally` never runs). One controller fed by
-    // our own listener, rather than AbortSignal.any, which is slow and leak-prone on Node 20.
-    const upstream = new AbortController();
-    const startedAt = this.#clock.now();
-    let released = false;
-    const release = (error: unknown, usage?: Usage, timings?: Timings): void | Promise<void> => {
-      if (released) return;
-      released = true;
-      clientSignal.removeEventListener('abort', onClientAbort);
-      const outcome: Outcome = clientSignal.aborted ? 'cancelled' : error === undefined ? 'done' : 'failed';
-      if (outcome !== 'done') upstream.abort(clientSignal.aborted ? clientSignal.reason : error);
-      const dispatches =
-        outcome === 'cancelled'
-          ? this.#scheduler.cancel(meta.id, 'cancelled')
-          : this.#scheduler.finish(meta.id, outcome === 'done' ? 'done' : 'failed', jobUsage(usage, timings));
-      this.#apply(dispatches);
-      const processingMs = this.#clock.now() - startedAt;
-      return this.#finished(req, meta, {
-        outcome,
-        error,
-        waitMs,
-        processingMs,
-        backend: backend.name,
-        ...(usage ? { usage } : {}),
-      });
-    };
-    const onClientAbort = () => void release(clientSignal.reason);
-    clientSignal.addEventListener('abort', onClientAbort, { once: true });
-    if (clientSignal.aborted) void release(clientSignal.reason);
-    return { backend, signal: upstream.signal, waitMs, release };
-  }
-
-  #finished(
-    req: InferenceRequest,
-    meta: RequestMeta,
-    info: {
-      outcome: Outcome;
-      error?: unknown;
-      waitMs: number;
-      processingMs?: number;
-      backend?: string;
-      usage?: Usage;
-    },
-  ): void | Promise<void> {
+  #finished(req: InferenceRequest, meta: RequestMeta, info: FinishInfo): void | Promise<void> {
     const errorKind = info.error === undefined ? undefined : toCorralError(info.error).kind;
     const ticket = this.#tickets.get(meta.id);
     let recorded: void | Promise<void> = undefined;
@@ -356,36 +363,4 @@ export class Gateway {
     }
     return recorded;
   }
-}
-
-/** Passes events through and releases the lease when the stream ends, however it ends. */
-async function* meter(upstream: AsyncIterable<ChatEvent>, lease: Lease): AsyncGenerator<ChatEvent> {
-  let usage: Usage | undefined;
-  let timings: Timings | undefined;
-  let error: unknown;
-  try {
-    for await (const event of upstream) {
-      if (event.type === 'done') ({ usage, timings } = event);
-      yield event;
-    }
-  } catch (err) {
-    error = err;
-    throw err;
-  } finally {
-    // Awaited: the stream (and so the response) ends only once its usage row is committed.
-    await lease.release(error, usage, timings);
-  }
-}
-
-/** What the ETA estimator learns from a finished job: token counts and Ollama's timings in ms. */
-function jobUsage(usage: Usage | undefined, timings: Timings | undefined): JobUsage | undefined {
-  if (!usage) return undefined;
-  const out: { -readonly [K in keyof JobUsage]: JobUsage[K] } = {
-    promptTokens: usage.inputTokens,
-    outputTokens: usage.outputTokens,
-  };
-  if (timings?.loadNs !== undefined) out.loadMs = timings.loadNs / 1e6;
-  if (timings?.promptEvalNs !== undefined) out.promptEvalMs = timings.promptEvalNs / 1e6;
-  if (timings?.evalNs !== undefined) out.evalMs = timings.evalNs / 1e6;
-  return out;
 }

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { Fleet } from '../backends/fleet.js';
 import { OllamaBackend } from '../backends/ollama/ollama-backend.js';
 import type { Config } from '../config/index.js';
 import { systemClock } from '../core/clock.js';
@@ -56,12 +57,26 @@ export async function createCorral(
   const backends: Backend[] = config.backends.map(
     (b) => new OllamaBackend({ name: b.name, url: b.url, timeouts: { ...b.timeouts } }),
   );
+  const fleet = new Fleet(
+    backends.map((backend, i) => {
+      const b = config.backends[i];
+      // Same reading of 'auto' as buildScheduler: Ollama's default of one slot per model.
+      const slotsPerModel = b === undefined || b.maxParallel === 'auto' ? 1 : b.maxParallel;
+      return { backend, weight: b?.weight ?? 1, slotsPerModel, maxLoadedModels: b?.maxLoadedModels ?? 3 };
+    }),
+    { ...config.fleet, onListenerError: (err) => log.error({ err }, 'fleet observer failed') },
+    clock,
+  );
+  // The first discovery (bounded by fleet.checkTimeoutMs) before traffic: the router then knows
+  // from the first request which host has which model loaded.
+  await fleet.refresh();
   const { scheduler, tenants } = buildScheduler(config, clock, log);
   const gateway = new Gateway({
     scheduler,
     tenants,
     admission: metering,
     backends,
+    fleet,
     clock,
     log: log.child({ component: 'gateway' }),
     options: { maxQueueWaitMs: config.scheduler.maxQueueWaitMs, logPrompts: config.logging.logPrompts },
@@ -95,7 +110,10 @@ export async function createCorral(
       closed = true;
       await app.close();
       metrics.close();
+      // Stop the fleet's timers first, then close the pools its last checks may still be using.
+      const fleetClosed = fleet.close();
       await gateway.close();
+      await fleetClosed;
       await metering.close();
       await store.close();
     },

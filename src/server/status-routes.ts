@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Clock } from '../core/clock.js';
-import { probeBackend } from '../gateway/backend-status.js';
+import { describeBackend } from '../gateway/backend-status.js';
 import type { Gateway } from '../gateway/gateway.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { seedQueueStats } from '../scheduler/index.js';
@@ -15,8 +15,6 @@ export interface StatusRouteDeps {
   startedAtMs: number;
 }
 
-const PROBE_TIMEOUT_MS = 2000;
-
 /**
  * Corral's own endpoints: `/api/status` (the seed's monitoring endpoint, extended),
  * `/api/queue/{id}` (where a request stands) and `/metrics` (Prometheus).
@@ -25,9 +23,11 @@ export async function statusRoutes(app: FastifyInstance, deps: StatusRouteDeps):
   const { gateway, scheduler, metrics, clock } = deps;
 
   app.get('/api/status', async () => {
-    const backends = await Promise.all(
-      gateway.backends.map((b) => probeBackend(b, PROBE_TIMEOUT_MS, () => clock.now())),
-    );
+    // A fresh look at the healthy backends (bounded by fleet.checkTimeoutMs): the page is read
+    // rarely and should show what runs now, not what ran at the last refresh.
+    await gateway.fleet.refresh();
+    const now = clock.now();
+    const backends = gateway.fleet.snapshot().backends.map((b) => describeBackend(b, now));
     const reachable = backends.filter((b) => b.reachable).length;
     const status = reachable === backends.length ? 'ok' : reachable > 0 ? 'degraded' : 'down';
     const queue = scheduler.snapshot();
@@ -36,6 +36,18 @@ export async function statusRoutes(app: FastifyInstance, deps: StatusRouteDeps):
       version: deps.version,
       uptimeSeconds: Math.round((clock.now() - deps.startedAtMs) / 1000),
       backends,
+      // Why recent requests went where they went: eligible backends, best first, with predictions.
+      routing: gateway.recentRoutes().map((r) => ({
+        id: r.id,
+        model: r.model,
+        agoMs: Math.round(now - r.atMs),
+        candidates: r.candidates.map((c) => ({
+          ...c,
+          waitMs: Math.round(c.waitMs),
+          loadMs: Math.round(c.loadMs),
+          completionMs: Math.round(c.completionMs),
+        })),
+      })),
       // The seed's `queue_stats` (get_queue_stats), same field names; `queue` has the rest.
       queue_stats: seedQueueStats(queue),
       queue,

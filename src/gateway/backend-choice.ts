@@ -1,0 +1,74 @@
+import type { InferenceRequest } from '../core/chat.js';
+import { CorralError } from '../core/errors.js';
+import type { FleetView } from '../core/fleet.js';
+import { route } from '../router/index.js';
+import type { Candidate, LiveLoad, RouteDecision } from '../router/index.js';
+
+/** A routing decision as `/api/status` shows it (the last few are kept). */
+export interface RouteRecord {
+  readonly id: string;
+  readonly model: string;
+  readonly atMs: number;
+  readonly candidates: readonly Candidate[];
+}
+
+/**
+ * The backends a request may use, best first, or the error that says why there are none. A model
+ * nobody has is looked up once more before the refusal: it may have been pulled since the last
+ * discovery, and a wrong 404 is worse than one round trip on a request that is failing anyway.
+ */
+export async function chooseBackends(
+  fleet: FleetView,
+  load: LiveLoad,
+  req: InferenceRequest,
+  exclude: ReadonlySet<string>,
+): Promise<readonly Candidate[]> {
+  let decision = route({ model: req.model, exclude }, fleet.snapshot(), load);
+  if (decision.type === 'not_found') {
+    await fleet.refresh();
+    decision = route({ model: req.model, exclude }, fleet.snapshot(), load);
+  }
+  return backendsOrThrow(decision, req, fleet);
+}
+
+/** The synchronous variant, for re-routing a waiting request when its backend went down. */
+export function rerouteBackends(
+  fleet: FleetView,
+  load: LiveLoad,
+  req: InferenceRequest,
+  exclude: ReadonlySet<string>,
+): readonly string[] {
+  const decision = route({ model: req.model, exclude }, fleet.snapshot(), load);
+  return backendsOrThrow(decision, req, fleet).map((c) => c.backend);
+}
+
+function backendsOrThrow(
+  decision: RouteDecision,
+  req: InferenceRequest,
+  fleet: FleetView,
+): readonly Candidate[] {
+  switch (decision.type) {
+    case 'route':
+      return decision.candidates;
+    case 'not_found':
+      // Ollama's own texts (reference/ollama-api.md §3.2), so a client reads what Ollama would say.
+      return req.kind === 'embed'
+        ? fail('not_found', `model "${req.model}" not found, try pulling it first`)
+        : fail('not_found', `model '${req.model}' not found`);
+    case 'unavailable': {
+      const down = fleet
+        .snapshot()
+        .backends.filter((b) => b.circuit !== 'closed')
+        .map((b) => `${b.name}: ${b.lastError ?? b.circuit}`);
+      return fail(
+        'unavailable',
+        `no healthy backend can serve model '${req.model}' now${down.length ? ` (${down.join('; ')})` : ''}`,
+        decision.retryAfterMs,
+      );
+    }
+  }
+}
+
+function fail(kind: 'not_found' | 'unavailable', message: string, retryAfterMs?: number): never {
+  throw new CorralError(kind, message, retryAfterMs === undefined ? {} : { retryAfterMs });
+}

@@ -1,0 +1,136 @@
+import type { InferenceRequest, RequestMeta } from '../core/chat.js';
+import type { Clock } from '../core/clock.js';
+import { CorralError } from '../core/errors.js';
+import type { FleetView } from '../core/fleet.js';
+import type { Dispatch, JobSpec, Scheduler, StrandedJob } from '../scheduler/index.js';
+import { rerouteBackends } from './backend-choice.js';
+import type { FinishInfo } from './lease.js';
+import type { LiveLoadCounter } from './live-load.js';
+
+/** A queued job as the gateway remembers it: enough to send it elsewhere if its backends go down. */
+export interface WaitingJob {
+  readonly req: InferenceRequest;
+  readonly meta: RequestMeta;
+  readonly spec: JobSpec;
+  /** Backends this request already failed on. */
+  readonly exclude: ReadonlySet<string>;
+  readonly enqueuedAt: number;
+}
+
+interface Waiter extends WaitingJob {
+  resolve(backend: string): void;
+  reject(reason: unknown): void;
+}
+
+export interface WaitingRoomDeps {
+  scheduler: Scheduler;
+  fleet: FleetView;
+  load: LiveLoadCounter;
+  clock: Clock;
+  /** 0 = wait as long as it takes. */
+  maxQueueWaitMs: number;
+  /** Settles a request that ends while waiting (left, timed out, or nowhere left to go). */
+  finished(req: InferenceRequest, meta: RequestMeta, info: FinishInfo): void | Promise<void>;
+}
+
+/**
+ * Requests waiting for a slot: each is a promise that the scheduler's dispatch resolves (never a
+ * poll), that the client leaving or the queue deadline rejects, and that is routed again when
+ * every backend it could wait for has gone down.
+ */
+export class WaitingRoom {
+  readonly #deps: WaitingRoomDeps;
+  readonly #waiters = new Map<string, Waiter>();
+
+  constructor(deps: WaitingRoomDeps) {
+    this.#deps = deps;
+  }
+
+  /** Resolves with the backend the job was dispatched to. */
+  wait(job: WaitingJob, signal: AbortSignal): Promise<string> {
+    const { req, meta, enqueuedAt } = job;
+    const { scheduler, clock } = this.#deps;
+    return new Promise<string>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const leave = (reason: unknown, outcome: 'cancelled' | 'timed_out') => {
+        if (!this.#waiters.delete(meta.id)) return;
+        cleanup();
+        this.apply(scheduler.cancel(meta.id, outcome));
+        void this.#deps.finished(req, meta, { outcome, error: reason, waitMs: clock.now() - enqueuedAt });
+        reject(reason);
+      };
+      const onAbort = () => leave(signal.reason, 'cancelled');
+      const cleanup = () => {
+        signal.removeEventListener('abort', onAbort);
+        if (timer) clearTimeout(timer);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      const maxWaitMs = this.#deps.maxQueueWaitMs;
+      if (maxWaitMs > 0) {
+        timer = setTimeout(() => {
+          const error = new CorralError(
+            'timeout',
+            `no slot for model '${req.model}' became free within ${maxWaitMs} ms`,
+            { retryAfterMs: maxWaitMs },
+          );
+          leave(error, 'timed_out');
+        }, maxWaitMs);
+      }
+      this.#waiters.set(meta.id, {
+        ...job,
+        resolve: (backend) => {
+          cleanup();
+          resolve(backend);
+        },
+        reject: (reason) => {
+          cleanup();
+          reject(reason);
+        },
+      });
+    });
+  }
+
+  /** Hands freed slots to the jobs the scheduler chose. */
+  apply(dispatches: readonly Dispatch[]): void {
+    const pending = [...dispatches];
+    for (let d = pending.shift(); d; d = pending.shift()) {
+      const waiter = this.#waiters.get(d.jobId);
+      if (waiter) {
+        this.#waiters.delete(d.jobId);
+        waiter.resolve(d.backend);
+      } else {
+        // Every dispatch has already taken a slot; one nobody waits for any more (gateway shutting
+        // down) is handed straight back, or the slot would leak.
+        pending.push(...this.#deps.scheduler.cancel(d.jobId, 'cancelled'));
+      }
+    }
+  }
+
+  /** A waiting job whose backends all went down: a new list from the router, or its failure. */
+  reroute(job: StrandedJob): void {
+    const waiter = this.#waiters.get(job.jobId);
+    if (!waiter) return;
+    const { req, meta, spec, exclude, enqueuedAt } = waiter;
+    const { scheduler, fleet, load, clock } = this.#deps;
+    let error: unknown = job.error;
+    try {
+      // Submitted again, at the back of the line: its old place was in a line that is gone.
+      const backends = rerouteBackends(fleet, load, req, exclude);
+      const decision = scheduler.submit({ ...spec, backends });
+      if (decision.type === 'queued') return;
+      if (decision.type === 'dispatch') return this.apply([decision]);
+      error = decision.error;
+    } catch (err) {
+      error = err;
+    }
+    this.#waiters.delete(job.jobId);
+    void this.#deps.finished(req, meta, { outcome: 'failed', error, waitMs: clock.now() - enqueuedAt });
+    waiter.reject(error);
+  }
+
+  /** Shutdown: every waiting request fails with `reason`. */
+  rejectAll(reason: unknown): void {
+    for (const waiter of this.#waiters.values()) waiter.reject(reason);
+    this.#waiters.clear();
+  }
+}

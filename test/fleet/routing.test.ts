@@ -1,0 +1,83 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { chat, startFleet } from './fleet-stack.js';
+import type { FleetStack } from './fleet-stack.js';
+
+let stack: FleetStack | undefined;
+afterEach(async () => {
+  stack?.hosts.forEach((h) => h.control.releaseAll());
+  await stack?.close();
+  stack = undefined;
+});
+
+describe('routing across hosts', () => {
+  it('sends a model to the host where it is loaded, not to a cold one listed first', async () => {
+    stack = await startFleet([{}, { preload: ['qwen3:8b'] }]);
+    for (const id of ['q1', 'q2', 'q3']) {
+      const res = await chat(stack, id, 'qwen3:8b', 'hi [[sim:reply ok]]');
+      expect(res.status).toBe(200);
+      await res.text();
+    }
+    expect(['q1', 'q2', 'q3'].map((id) => stack!.servedBy.get(id))).toEqual(['sim-2', 'sim-2', 'sim-2']);
+    // The cold host never loaded it.
+    expect(stack.hosts[0]!.control.stats().loads).toBe(0);
+    // The status page shows why: only the host with the model loaded was listed.
+    const status = (await fetch(`${stack.url}/api/status`).then((r) => r.json())) as {
+      routing: Array<{
+        id: string;
+        model: string;
+        candidates: Array<{ backend: string; resident: boolean }>;
+      }>;
+    };
+    expect(status.routing.find((r) => r.id === 'q1')).toMatchObject({
+      model: 'qwen3:8b',
+      candidates: [{ backend: 'sim-2', resident: true, loadMs: 0 }],
+    });
+  });
+
+  it('spreads concurrent requests over the hosts that have the model loaded', async () => {
+    stack = await startFleet([{ preload: ['llama3.2'] }, { preload: ['llama3.2'] }]);
+    const held = stack.hosts.map((h) => h.control.waitFor('request_held'));
+    const first = chat(stack, 's1', 'llama3.2', 'a [[sim:hold]]');
+    const second = chat(stack, 's2', 'llama3.2', 'b [[sim:hold]]');
+    // One on each host: the second request did not queue behind the first.
+    await Promise.all(held);
+    expect(stack.corral.scheduler.queued).toBe(0);
+    stack.hosts.forEach((h) => h.control.releaseAll());
+    expect((await first).status).toBe(200);
+    expect((await second).status).toBe(200);
+    expect(new Set([stack.servedBy.get('s1'), stack.servedBy.get('s2')])).toEqual(
+      new Set(['sim-1', 'sim-2']),
+    );
+  });
+
+  it('uses only hosts that have the model installed, and answers 404 when none has it', async () => {
+    stack = await startFleet([
+      { sim: { models: ['llama3.2'] } },
+      { sim: { models: ['llama3.2', 'llava:7b'] } },
+    ]);
+    const received: string[] = [];
+    stack.hosts[0]!.control.on('request_received', (e) => received.push(e.model));
+    for (const id of ['v1', 'v2']) {
+      const res = await chat(stack, id, 'llava:7b', 'look [[sim:reply ok]]');
+      expect(res.status).toBe(200);
+      await res.text();
+      expect(stack.servedBy.get(id)).toBe('sim-2');
+    }
+    const missing = await chat(stack, 'm1', 'nope', 'x');
+    expect(missing.status).toBe(404);
+    // Ollama's own text, so a client reads what Ollama would have said.
+    expect(await missing.json()).toEqual({ error: "model 'nope' not found" });
+    expect(received).toEqual([]);
+  });
+
+  it('finds a model pulled after the last discovery instead of answering 404', async () => {
+    stack = await startFleet([{ sim: { models: ['llama3.2'] } }]);
+    // The host comes back with another model installed: the fleet's view is stale.
+    await stack.hosts[0]!.close();
+    await stack.restart(0, { models: ['llama3.2', 'llava:7b'] });
+    const res = await chat(stack, 'p1', 'llava:7b', 'x [[sim:reply ok]]');
+    // The gateway looked again before refusing.
+    expect(res.status).toBe(200);
+    await res.text();
+  });
+});

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import type { ApiKey, Store, Tenant, TenantLimits, TenantPatch } from '../core/store-port.js';
+import type { ApiKey, Store, Team, Tenant, TenantLimits, TenantPatch, User } from '../core/store-port.js';
+import { checkPriorityClass } from '../server/admin-routes.js';
 import { parseUsageQuery, usageTableRows } from '../server/usage-query.js';
 import type { Print, StoreFlags } from './store-command.js';
 import {
@@ -24,6 +25,15 @@ export interface TenantFlags {
   concurrent?: number | null;
   tokensPerDay?: number | null;
   tokensPerMonth?: number | null;
+}
+
+export interface TeamFlags {
+  name?: string;
+}
+
+export interface UserFlags {
+  id?: string;
+  team?: string;
 }
 
 export interface KeyFlags {
@@ -92,6 +102,20 @@ function tenantRows(tenants: readonly Tenant[]): string[] {
   ]);
 }
 
+function teamRows(teams: readonly Team[]): string[] {
+  return formatTable([
+    ['id', 'name', 'created'],
+    ...teams.map((t) => [t.id, t.name, formatTime(t.createdAt)]),
+  ]);
+}
+
+function userRows(users: readonly User[]): string[] {
+  return formatTable([
+    ['id', 'name', 'team', 'created'],
+    ...users.map((u) => [u.id, u.name, u.teamId ?? '-', formatTime(u.createdAt)]),
+  ]);
+}
+
 function keyRows(keys: readonly ApiKey[]): string[] {
   return formatTable([
     ['id', 'prefix', 'tenant', 'user', 'label', 'created', 'expires', 'revoked', 'last used'],
@@ -111,12 +135,15 @@ function keyRows(keys: readonly ApiKey[]): string[] {
 
 // The actions, callable with any store and printer (tests use them directly).
 
+/** `priorityClasses` are the configured ones (`scheduler.priorities`); `--priority` must name one. */
 export async function createTenant(
   store: Store,
   id: string,
   flags: TenantFlags,
   print: Print,
+  priorityClasses: readonly string[],
 ): Promise<Tenant> {
+  checkPriorityClass(flags.priority, priorityClasses);
   const patch = patchOf(flags);
   const limits = Object.fromEntries(Object.entries(patch.limits ?? {}).filter(([, v]) => v !== null));
   const tenant = await store.createTenant({ ...patch, id, name: flags.name ?? id, limits });
@@ -129,10 +156,30 @@ export async function updateTenant(
   id: string,
   flags: TenantFlags,
   print: Print,
+  priorityClasses: readonly string[],
 ): Promise<Tenant> {
+  checkPriorityClass(flags.priority, priorityClasses);
   const tenant = await store.updateTenant(id, patchOf(flags));
   tenantRows([tenant]).forEach(print);
   return tenant;
+}
+
+/** A team is a slug like a tenant id (`ml`), so `users create --team ml` can name it. */
+export async function createTeam(store: Store, id: string, flags: TeamFlags, print: Print): Promise<Team> {
+  const team = await store.createTeam({ id, name: flags.name ?? id });
+  teamRows([team]).forEach(print);
+  return team;
+}
+
+/** Throws `not_found` (exit 1) when `--team` names no team: create it first with `teams create`. */
+export async function createUser(store: Store, name: string, flags: UserFlags, print: Print): Promise<User> {
+  const user = await store.createUser({
+    name,
+    ...(flags.id ? { id: flags.id } : {}),
+    ...(flags.team ? { teamId: flags.team } : {}),
+  });
+  userRows([user]).forEach(print);
+  return user;
 }
 
 /** Prints the plaintext key once, with a warning; it is not stored and cannot be shown again. */
@@ -184,7 +231,10 @@ function tenantOptions(command: Command, forUpdate: boolean): Command {
   return command
     .option('--name <name>', 'display name')
     .option('--weight <n>', 'share of capacity relative to other tenants (default 1)', parsePositive)
-    .option('--priority <class>', 'priority class: interactive, default or batch')
+    .option(
+      '--priority <class>',
+      'priority class, one of scheduler.priorities (by default interactive, default or batch)',
+    )
     .option('--models <list>', 'comma-separated models it may use (empty: all)')
     .option('--cloud-fallback', 'may overflow to a cloud backend')
     .option('--no-cloud-fallback', 'may not overflow to a cloud backend')
@@ -194,48 +244,51 @@ function tenantOptions(command: Command, forUpdate: boolean): Command {
     .option('--tokens-per-month <n>', `tokens per calendar month${limitHelp}`, parseLimit);
 }
 
-/** `corral tenants|users|keys|usage` — admin commands against the configured store. */
+/** `corral tenants|teams|users|keys|usage` — admin commands against the configured store. */
 export function registerAdminCommands(program: Command): void {
   const tenants = program
     .command('tenants')
     .description('manage tenants (who shares the gateway, and their limits)');
   tenantOptions(withConfig(tenants.command('create <id>').description('create a tenant')), false).action(
     (id: string, flags: TenantFlags & StoreFlags) =>
-      withStore(flags, (s) => createTenant(s, id, flags, print).then(() => undefined)),
+      withStore(flags, (s, config) =>
+        createTenant(s, id, flags, print, config.scheduler.priorities).then(() => undefined),
+      ),
   );
   withConfig(tenants.command('list').description('list tenants')).action((flags: StoreFlags) =>
     withStore(flags, async (s) => tenantRows(await s.listTenants()).forEach(print)),
   );
   tenantOptions(withConfig(tenants.command('update <id>').description('change a tenant')), true).action(
     (id: string, flags: TenantFlags & StoreFlags) =>
-      withStore(flags, (s) => updateTenant(s, id, flags, print).then(() => undefined)),
+      withStore(flags, (s, config) =>
+        updateTenant(s, id, flags, print, config.scheduler.priorities).then(() => undefined),
+      ),
+  );
+
+  const teams = program.command('teams').description('manage teams (groups of users)');
+  withConfig(teams.command('create <id>').description('create a team'))
+    .option('--name <name>', 'display name (default: the id)')
+    .action((id: string, flags: TeamFlags & StoreFlags) =>
+      withStore(flags, (s) => createTeam(s, id, flags, print).then(() => undefined)),
+    );
+  withConfig(teams.command('list').description('list teams')).action((flags: StoreFlags) =>
+    withStore(flags, async (s) => teamRows(await s.listTeams()).forEach(print)),
   );
 
   const users = program.command('users').description('manage users (optional owners of keys)');
   withConfig(users.command('create <name>').description('create a user'))
     .option('--id <id>', 'user id (generated when absent)')
-    .option('--team <id>', 'team the user belongs to')
-    .action((name: string, flags: StoreFlags & { id?: string; team?: string }) =>
-      withStore(flags, async (s) => {
-        const user = await s.createUser({
-          name,
-          ...(flags.id ? { id: flags.id } : {}),
-          ...(flags.team ? { teamId: flags.team } : {}),
-        });
-        formatTable([
-          ['id', 'name', 'team'],
-          [user.id, user.name, user.teamId ?? '-'],
-        ]).forEach(print);
-      }),
+    .option('--team <id>', 'team the user belongs to (create it first with `corral teams create`)')
+    .action((name: string, flags: UserFlags & StoreFlags) =>
+      withStore(flags, (s) => createUser(s, name, flags, print).then(() => undefined)),
     );
-  withConfig(users.command('list').description('list users')).action((flags: StoreFlags) =>
-    withStore(flags, async (s) =>
-      formatTable([
-        ['id', 'name', 'team', 'created'],
-        ...(await s.listUsers()).map((u) => [u.id, u.name, u.teamId ?? '-', formatTime(u.createdAt)]),
-      ]).forEach(print),
-    ),
-  );
+  withConfig(users.command('list').description('list users'))
+    .option('--team <id>', 'only this team')
+    .action((flags: StoreFlags & { team?: string }) =>
+      withStore(flags, async (s) =>
+        userRows(await s.listUsers(flags.team ? { teamId: flags.team } : {})).forEach(print),
+      ),
+    );
 
   const keys = program.command('keys').description('manage API keys (shown once, stored as hashes)');
   withConfig(keys.command('create').description('create a key and print it once'))

@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from 'commander';
 import type { Command } from 'commander';
+import type { Config } from '../config/index.js';
 import { CorralError } from '../core/errors.js';
 import type { Store } from '../core/store-port.js';
 import { openConfiguredStore } from '../server/compose.js';
@@ -18,14 +19,18 @@ export function withConfig(command: Command): Command {
 }
 
 /**
- * Runs an admin action against the configured store and closes it. A catalogue error (unknown
- * tenant, bad value) prints its message and exits 1, without a stack trace.
+ * Runs an admin action against the configured store and closes it. The action also gets the
+ * config, for checks against what `serve` would use (e.g. the priority classes). A catalogue
+ * error (unknown tenant, bad value) prints its message and exits 1, without a stack trace.
  */
-export async function withStore(flags: StoreFlags, action: (store: Store) => Promise<void>): Promise<void> {
+export async function withStore(
+  flags: StoreFlags,
+  action: (store: Store, config: Config) => Promise<void>,
+): Promise<void> {
   const config = loadOrExit({ ...(flags.config === undefined ? {} : { config: flags.config }) });
   const store = await openConfiguredStore(config);
   try {
-    await action(store);
+    await action(store, config);
   } catch (err) {
     if (!(err instanceof CorralError)) throw err;
     console.error(`corral: ${err.message}`);

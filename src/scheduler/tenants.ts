@@ -8,7 +8,10 @@ import type { Priority } from '../core/chat.js';
 export interface TenantSettings {
   /** Share of the slots relative to other tenants with waiting work (WFQ weight). Default 1. */
   readonly weight?: number;
-  /** Highest priority class this tenant may ask for; a higher hint is clamped down to it. */
+  /**
+   * Highest priority class this tenant may ask for; a higher hint is clamped down to it. A name
+   * that is not a configured class counts as the default class, never as the top one.
+   */
   readonly maxPriority?: Priority;
   /** Class used when a request carries no hint. Default: the policy's default class. */
   readonly defaultPriority?: Priority;
@@ -63,7 +66,11 @@ export class PriorityClasses {
     const weight = settings.weight ?? 1;
     if (!(weight > 0) || !Number.isFinite(weight))
       throw new RangeError(`tenant weight must be > 0, got ${weight}`);
-    const maxRank = this.rankOf(settings.maxPriority, 0);
+    // No ceiling means every class; a ceiling naming no configured class (a tenant record written
+    // before the classes were renamed, say) means the default class. Falling back to rank 0 here
+    // would hand the top class to any typo.
+    const maxRank =
+      settings.maxPriority === undefined ? 0 : this.rankOf(settings.maxPriority, this.defaultRank);
     return {
       weight,
       maxRank,

@@ -43,6 +43,10 @@ const TenantPatchSchema = z.strictObject({
     })
     .optional(),
 });
+const TeamInputSchema = z.strictObject({
+  id: z.string().min(1).optional(),
+  name: z.string().min(1),
+});
 const UserInputSchema = z.strictObject({
   id: z.string().min(1).optional(),
   name: z.string().min(1),
@@ -68,32 +72,62 @@ function bodyOf<T>(schema: z.ZodType<T>, request: FastifyRequest): T {
   throw new CorralError('invalid_request', `${where}${issue?.message ?? 'invalid body'}`);
 }
 
+/**
+ * Refuses a tenant priority that names no configured class (`scheduler.priorities`). The
+ * scheduler would quietly run such a tenant in the default class, which is not what the admin
+ * asked for: say so when the record is written, not when a request waits longer than expected.
+ * Shared by the admin API and `corral tenants`.
+ */
+export function checkPriorityClass(name: string | undefined, classes: readonly string[]): void {
+  if (name === undefined || classes.includes(name)) return;
+  throw new CorralError(
+    'invalid_request',
+    `priority '${name}' is not a configured class: use one of ${classes.join(', ')} (scheduler.priorities)`,
+    { param: 'priority' },
+  );
+}
+
 /** Drops keys whose value is undefined (the store's inputs are exact optional types). */
 function defined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
 
+export interface AdminRouteOptions {
+  store: Store;
+  adminKey: string;
+  /** The configured priority classes (`scheduler.priorities`), highest first. */
+  priorityClasses: readonly string[];
+}
+
 /**
- * `/api/admin/…`: tenants, users and keys over HTTP, for the admin key only (registered only when
- * `auth.adminKey` is set, so without it these paths are 404). Errors in Ollama's `{error}` shape.
- * A created key's plaintext is in the response body once and nowhere else (not in any log).
+ * `/api/admin/…`: tenants, teams, users and keys over HTTP, for the admin key only (registered
+ * only when `auth.adminKey` is set, so without it these paths are 404). Errors in Ollama's
+ * `{error}` shape. A created key's plaintext is in the response body once and nowhere else (not
+ * in any log). A tenant's priority must be a configured class (`checkPriorityClass`).
  */
-export async function adminRoutes(
-  app: FastifyInstance,
-  opts: { store: Store; adminKey: string },
-): Promise<void> {
-  const { store, adminKey } = opts;
+export async function adminRoutes(app: FastifyInstance, opts: AdminRouteOptions): Promise<void> {
+  const { store, adminKey, priorityClasses } = opts;
   renderErrorsWith(app, (error) => ollamaErrorFor(error));
   app.addHook('onRequest', async (request) => requireAdmin(request, adminKey));
 
   app.get('/api/admin/tenants', async () => ({ tenants: await store.listTenants() }));
   app.post('/api/admin/tenants', async (request, reply) => {
-    const tenant = await store.createTenant(defined(bodyOf(TenantInputSchema, request)));
+    const input = bodyOf(TenantInputSchema, request);
+    checkPriorityClass(input.priority, priorityClasses);
+    const tenant = await store.createTenant(defined(input));
     return reply.status(201).send(tenant);
   });
-  app.patch<{ Params: { id: string } }>('/api/admin/tenants/:id', async (request) =>
-    store.updateTenant(request.params.id, defined(bodyOf(TenantPatchSchema, request))),
-  );
+  app.patch<{ Params: { id: string } }>('/api/admin/tenants/:id', async (request) => {
+    const patch = bodyOf(TenantPatchSchema, request);
+    checkPriorityClass(patch.priority, priorityClasses);
+    return store.updateTenant(request.params.id, defined(patch));
+  });
+
+  app.get('/api/admin/teams', async () => ({ teams: await store.listTeams() }));
+  app.post('/api/admin/teams', async (request, reply) => {
+    const team = await store.createTeam(defined(bodyOf(TeamInputSchema, request)));
+    return reply.status(201).send(team);
+  });
 
   app.get('/api/admin/users', async () => ({ users: await store.listUsers() }));
   app.post('/api/admin/users', async (request, reply) => {

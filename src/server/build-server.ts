@@ -30,6 +30,8 @@ export interface ServerDeps {
   version: string;
   store: Store;
   auth: { mode: 'open' | 'keys'; adminKey?: string | undefined };
+  /** The configured priority classes (`scheduler.priorities`): the admin API accepts no other. */
+  priorityClasses: readonly string[];
   /** Wall clock, epoch ms (usage time ranges). */
   now: () => number;
 }
@@ -102,7 +104,9 @@ export async function buildServer(deps: ServerDeps): Promise<FastifyInstance> {
   await app.register(modelsRoutes, protocol);
   const { adminKey } = deps.auth;
   // Without an admin key the admin endpoints do not exist (404), rather than exist unprotected.
-  if (adminKey !== undefined) await app.register(adminRoutes, { store: deps.store, adminKey });
+  if (adminKey !== undefined) {
+    await app.register(adminRoutes, { store: deps.store, adminKey, priorityClasses: deps.priorityClasses });
+  }
   await app.register(usageRoutes, { store: deps.store, authMode: deps.auth.mode, adminKey, now: deps.now });
   await app.register(statusRoutes, {
     gateway: deps.gateway,

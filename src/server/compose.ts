@@ -93,6 +93,7 @@ export async function createCorral(
     version: options.version ?? '0.0.0',
     store,
     auth: config.auth,
+    priorityClasses: config.scheduler.priorities,
     now,
   });
   let closed = false;

@@ -1,8 +1,10 @@
 // Crash safety (issue 7): the gateway runs as its own process (`corral serve`) on a SQLite file,
-// serves load, and is SIGKILLed mid-load. After that the database opens, and every request whose
-// response a client had fully received has its usage row: a row is committed before the end of
-// its response is sent.
+// serves load, and is SIGKILLed mid-load. Then `corral serve` starts again on the same file (a
+// crash must not leave a database that refuses to open or migrate), reports the usage of every
+// request whose response a client had fully received (a row is committed before the end of its
+// response is sent), and keeps serving and metering.
 import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +19,14 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const main = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 
+// A failed assertion must not leave a gateway process behind.
+const children: ChildProcess[] = [];
+afterAll(() => {
+  for (const child of children) {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
+});
+
 /** Starts `corral serve` in a child process and resolves with its URL from the "listening" log line. */
 function serve(ollama: string, dbPath: string) {
   const child = spawn(
@@ -27,10 +37,11 @@ function serve(ollama: string, dbPath: string) {
       env: { ...process.env, CORRAL_STORE__PATH: dbPath, CORRAL_LOGGING__LEVEL: 'info' },
     },
   );
+  children.push(child);
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<NodeJS.Signals | null>((resolve) =>
-    child.on('exit', (_code, signal) => resolve(signal)),
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
   );
   const url = new Promise<string>((resolve, reject) => {
     let buffered = '';
@@ -49,7 +60,7 @@ function serve(ollama: string, dbPath: string) {
 }
 
 describe('crash safety', () => {
-  it('keeps the usage row of every request answered before the gateway was killed', async () => {
+  it('keeps the usage row of every request answered before the gateway was killed, and serves again on the same file', async () => {
     const sim = await createEmulator({ tps: 0, loadMs: 0, parallel: 4 });
     const dbPath = join(dir, 'data', 'corral.db');
     const gateway = serve(sim.url, dbPath);
@@ -87,17 +98,49 @@ describe('crash safety', () => {
       }
     };
     await Promise.all([worker(), worker(), worker(), worker()]);
-    expect(await gateway.exited).toBe('SIGKILL');
-    await sim.close();
+    expect((await gateway.exited).signal).toBe('SIGKILL');
+    expect(answered.length).toBeGreaterThanOrEqual(60);
 
+    try {
+      // The same command on the same file: it must start, and its usage API must count every
+      // answered request (requests in flight at the kill may have rows too, hence >=).
+      const restarted = serve(sim.url, dbPath);
+      const again = await restarted.url;
+      const usage = async () => {
+        const res = await fetch(`${again}/api/usage?from=0&groupBy=status`);
+        expect(res.status).toBe(200);
+        const { groups } = (await res.json()) as {
+          groups: Array<{ group: { status?: string }; requests: number }>;
+        };
+        return groups.find((g) => g.group.status === 'ok')?.requests ?? 0;
+      };
+      const before = await usage();
+      expect(before).toBeGreaterThanOrEqual(answered.length);
+
+      // It still serves and meters: one more request adds one row.
+      const after = await postJson(
+        `${again}/api/chat`,
+        { model: 'llama3.2', stream: false, messages: [{ role: 'user', content: '[[sim:reply d]]' }] },
+        { headers: { 'x-request-id': 'after-restart' } },
+      );
+      expect(after.status).toBe(200);
+      await after.json();
+      expect(await usage()).toBe(before + 1);
+
+      restarted.child.kill('SIGTERM');
+      expect(await restarted.exited).toEqual({ code: 0, signal: null });
+    } finally {
+      await sim.close();
+    }
+
+    // Row by row: each answered request, and the one served after the restart.
     const store = await openStore({ kind: 'sqlite', path: dbPath });
     try {
       const rows = await store.listUsage({ from: 0, to: Number.MAX_SAFE_INTEGER, limit: 100_000 });
       const present = new Set(rows.map((r) => r.requestId));
-      expect(answered.length).toBeGreaterThanOrEqual(60);
-      expect(answered.filter((id) => !present.has(id))).toEqual([]);
+      expect([...answered, 'after-restart'].filter((id) => !present.has(id))).toEqual([]);
     } finally {
       await store.close();
     }
-  }, 60_000);
+  }, 90_000);
 });

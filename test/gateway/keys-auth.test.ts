@@ -77,6 +77,53 @@ describe('key lifecycle over the admin API', () => {
     expect(tenants.map((t) => t.id).sort()).toEqual(['acme', 'beta']);
   });
 
+  it('creates and lists teams, and a user created in a team belongs to it', async () => {
+    const team = await admin('/api/admin/teams', { method: 'POST', body: { id: 'ml', name: 'ML' } });
+    expect(team.status).toBe(201);
+    expect(await team.json()).toMatchObject({ id: 'ml', name: 'ML', createdAt: expect.any(Number) });
+    expect(await (await admin('/api/admin/teams')).json()).toMatchObject({
+      teams: [{ id: 'ml', name: 'ML' }],
+    });
+
+    const bob = await admin('/api/admin/users', {
+      method: 'POST',
+      body: { id: 'bob', name: 'Bob', teamId: 'ml' },
+    });
+    expect(bob.status).toBe(201);
+    expect(await bob.json()).toMatchObject({ id: 'bob', teamId: 'ml' });
+    expect(await stack.store.listUsers({ teamId: 'ml' })).toMatchObject([{ id: 'bob', name: 'Bob' }]);
+
+    const nowhere = await admin('/api/admin/users', {
+      method: 'POST',
+      body: { name: 'Eve', teamId: 'nope' },
+    });
+    expect(nowhere.status).toBe(404);
+    expect(await nowhere.json()).toEqual({ error: 'team nope not found' });
+    const twice = await admin('/api/admin/teams', { method: 'POST', body: { id: 'ml', name: 'Again' } });
+    expect(twice.status).toBe(400);
+    expect((await admin('/api/admin/teams', { method: 'POST', body: { id: 'x' } })).status).toBe(400);
+    expect((await admin('/api/admin/teams', { key })).status).toBe(403);
+  });
+
+  it('refuses a tenant priority that is not a configured class, naming the classes', async () => {
+    const expected = {
+      error:
+        "priority 'urgent' is not a configured class: use one of interactive, default, batch (scheduler.priorities)",
+    };
+    const created = await admin('/api/admin/tenants', {
+      method: 'POST',
+      body: { id: 'gamma', name: 'Gamma', priority: 'urgent' },
+    });
+    expect(created.status).toBe(400);
+    expect(await created.json()).toEqual(expected);
+    expect(await stack.store.getTenant('gamma')).toBeUndefined();
+
+    const patched = await admin('/api/admin/tenants/acme', { method: 'PATCH', body: { priority: 'urgent' } });
+    expect(patched.status).toBe(400);
+    expect(await patched.json()).toEqual(expected);
+    expect((await stack.store.getTenant('acme'))?.priority).toBe('default');
+  });
+
   it('answers 401 without a credential, 403 with an API key, 400 naming a bad field', async () => {
     const missing = await fetch(`${stack.url}/api/admin/tenants`);
     expect(missing.status).toBe(401);

@@ -1,56 +1,29 @@
 /**
  * The store contract on PostgreSQL. Each store gets its own schema (`corral_test_<random>`), so
  * parallel runs and test files never see each other's rows; all are dropped afterwards.
- * No server: skipped with instructions locally, a failure under CI (`CI=true`).
+ * No server: skipped with a warning saying how to start one locally, a failure under CI
+ * (`test/helpers/postgres.ts`).
  */
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
+import { describePostgres, dropSchemas, findPostgres } from '../../../test/helpers/postgres.js';
 import type { Store } from '../../core/store-port.js';
 import { openStore } from '../open-store.js';
 import { describeStore } from '../store-contract.js';
 
-/** `CORRAL_TEST_POSTGRES_URL` points the suite elsewhere (another host, port or user). */
-const override = process.env['CORRAL_TEST_POSTGRES_URL'];
-const CANDIDATE_URLS =
-  override !== undefined && override !== ''
-    ? [override]
-    : ['postgres://postgres@127.0.0.1:5432/test', 'postgres://root@127.0.0.1:5432/test'];
+const probe = await findPostgres();
 
-async function reachableUrl(): Promise<{ url?: string; error?: string }> {
-  let lastError = '';
-  for (const url of CANDIDATE_URLS) {
-    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
-    try {
-      await client.connect();
-      await client.query('SELECT 1');
-      return { url };
-    } catch (error) {
-      lastError = error instanceof Error ? error.message : String(error);
-    } finally {
-      await client.end().catch(() => undefined);
-    }
+describePostgres('postgres store', probe, (url) => {
+  const schemas: string[] = [];
+  const schemaOf = new WeakMap<Store, string>();
+
+  async function openIn(schema: string): Promise<Store> {
+    const store = await openStore({ kind: 'postgres', url, schema });
+    schemaOf.set(store, schema);
+    return store;
   }
-  return { error: lastError };
-}
 
-const { url, error } = await reachableUrl();
-const schemas: string[] = [];
-const schemaOf = new WeakMap<Store, string>();
-
-async function openIn(schema: string): Promise<Store> {
-  const store = await openStore({ kind: 'postgres', url: url ?? '', schema });
-  schemaOf.set(store, schema);
-  return store;
-}
-
-if (url !== undefined) {
-  afterAll(async () => {
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    for (const schema of schemas) await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await client.end();
-  });
+  afterAll(() => dropSchemas(url, schemas));
 
   describeStore(
     'postgres',
@@ -71,18 +44,4 @@ if (url !== undefined) {
       await Promise.all(stores.map((s) => s.close()));
     });
   });
-} else if (process.env['CI'] === 'true') {
-  describe('postgres store', () => {
-    it('needs PostgreSQL at 127.0.0.1:5432 under CI', () => {
-      expect.fail(`PostgreSQL did not answer at ${CANDIDATE_URLS.join(' or ')}: ${error}`);
-    });
-  });
-} else {
-  describe.skip(
-    'postgres store: skipped, PostgreSQL is not running at 127.0.0.1:5432 (start one with ' +
-      '`docker run -d -p 5432:5432 -e POSTGRES_HOST_AUTH_METHOD=trust -e POSTGRES_DB=test postgres:16`)',
-    () => {
-      it('runs the store contract', () => undefined);
-    },
-  );
-}
+});

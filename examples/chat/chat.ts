@@ -68,9 +68,15 @@ rl.on('SIGINT', () => {
   }
 });
 
-/** One assistant turn: answers, or tool calls answered and sent back, up to MAX_TOOL_ROUNDS. */
+/**
+ * One assistant turn: an answer, or tool calls run and their results sent back, for at most
+ * MAX_TOOL_ROUNDS rounds. Every request offers the tools (Anthropic's API refuses a conversation
+ * with tool_use blocks when the request defines no tools); if the model still calls a tool after
+ * the last round, the calls are answered as refused and the turn ends with a note of ours, so the
+ * conversation stays well-formed (every tool_use answered, roles alternating) for the next turn.
+ */
 async function answer(signal: AbortSignal): Promise<void> {
-  for (let round = 0; round <= MAX_TOOL_ROUNDS; round++) {
+  for (let round = 1; ; round++) {
     const queue = new QueueLine(out);
     let started = false;
     out.write('assistant> ');
@@ -78,7 +84,7 @@ async function answer(signal: AbortSignal): Promise<void> {
       .generateResponse(conversation, {
         system: SYSTEM,
         dynamicContent: `Local time: ${new Date().toLocaleTimeString()}`,
-        tools: round < MAX_TOOL_ROUNDS ? tools : [],
+        tools,
         signal,
         onQueue: (notice: QueueNotice) => queue.show(notice),
         onText: (text) => {
@@ -92,6 +98,22 @@ async function answer(signal: AbortSignal): Promise<void> {
     const calls = bridge.extractToolCalls(response);
     out.write('\n');
     if (calls.length === 0) return;
+    if (round > MAX_TOOL_ROUNDS) {
+      const refused = `Not run: the limit of ${MAX_TOOL_ROUNDS} tool rounds per turn was reached.`;
+      conversation.push({
+        role: 'user',
+        content: calls.map((call) => ({
+          type: 'tool_result' as const,
+          tool_use_id: call.id,
+          content: refused,
+          is_error: true,
+        })),
+      });
+      const note = `(Stopped after ${MAX_TOOL_ROUNDS} tool rounds.)`;
+      conversation.push({ role: 'assistant', content: note });
+      out.write(`assistant> ${note}\n`);
+      return;
+    }
     const results = calls.map((call) => {
       const result = call.toolName === 'roll_dice' ? rollDice(call.input) : `unknown tool ${call.toolName}`;
       out.write(`  [tool] ${call.toolName}(${JSON.stringify(call.input)}) -> ${result}\n`);
@@ -114,13 +136,16 @@ for (;;) {
   if (asked === undefined || asked.trim() === '/quit') break;
   const line = asked.trim();
   if (line === '') continue;
+  const turnStart = conversation.length;
   conversation.push({ role: 'user', content: line });
   current = new AbortController();
   try {
     await answer(current.signal);
   } catch (err) {
     out.write(`\n  [error] ${err instanceof Error ? err.message : String(err)}\n`);
-    conversation.pop(); // forget the unanswered turn so the conversation stays well-formed
+    // Forget the whole unfinished turn (the question and any tool rounds), so the conversation
+    // stays well-formed: no tool_use left without its result, no two user messages in a row.
+    conversation.length = turnStart;
   } finally {
     current = undefined;
   }

@@ -9,11 +9,14 @@
  *   ollama_model: llama3.2  # also the model a Corral gateway is asked for
  *   corral_url: http://127.0.0.1:11435
  *   api_key: …              # Anthropic key, or a Corral key when the gateway checks keys
+ *   ollama_parallel: 1      # provider ollama: requests the in-process queue runs at once
+ *   queue_max_wait_ms: 60000  # provider ollama: longest wait for a slot (default: no limit)
  * ```
  *
  * Loaded from a YAML file, then a local override file (the seed's `config.local.yml`), then
  * environment variables (`API_PROVIDER`, `API_MODEL`, `API_OLLAMA_URL`, `API_OLLAMA_MODEL`,
- * `API_CORRAL_URL`, `API_KEY`, `API_MAX_TOKENS`); later sources win, empty values count as unset.
+ * `API_CORRAL_URL`, `API_KEY`, `API_MAX_TOKENS`, `API_OLLAMA_PARALLEL`, `API_QUEUE_MAX_WAIT_MS`);
+ * later sources win, empty values count as unset.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
@@ -34,6 +37,10 @@ const ApiSection = z
     corral_url: z.url().default('http://127.0.0.1:11435'),
     api_key: z.string().min(1).optional(),
     max_tokens: z.coerce.number().int().positive().optional(),
+    /** Slots of the in-process queue (Ollama's `OLLAMA_NUM_PARALLEL`); default 1. */
+    ollama_parallel: z.coerce.number().int().positive().optional(),
+    /** Longest wait for a slot of the in-process queue before a `timeout` error; default none. */
+    queue_max_wait_ms: z.coerce.number().int().positive().optional(),
   })
   .strict();
 
@@ -58,6 +65,8 @@ const ENV_KEYS: Record<string, keyof BridgeConfig> = {
   API_CORRAL_URL: 'corral_url',
   API_KEY: 'api_key',
   API_MAX_TOKENS: 'max_tokens',
+  API_OLLAMA_PARALLEL: 'ollama_parallel',
+  API_QUEUE_MAX_WAIT_MS: 'queue_max_wait_ms',
 };
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
@@ -111,7 +120,10 @@ export function loadBridgeConfig(options: LoadBridgeConfigOptions = {}): BridgeC
 
 /** Extra wiring `createBridge` cannot read from config. */
 export interface CreateBridgeOptions {
-  /** A queue to share between Ollama bridges (default: one per bridge). */
+  /**
+   * A queue to share between Ollama bridges (default: one per bridge, built from
+   * `ollama_parallel` and `queue_max_wait_ms`, which a given queue's own settings replace).
+   */
   queue?: RequestQueue;
   /** Headers for every request to a Corral gateway (`x-corral-user`, `x-corral-priority`). */
   headers?: Record<string, string>;
@@ -142,7 +154,14 @@ export function createBridge(
         url: api.ollama_url,
         model: api.ollama_model,
         ...maxTokens,
-        ...(options.queue ? { queue: options.queue } : {}),
+        ...(options.queue
+          ? { queue: options.queue }
+          : {
+              queueOptions: {
+                ...(api.ollama_parallel === undefined ? {} : { concurrency: api.ollama_parallel }),
+                ...(api.queue_max_wait_ms === undefined ? {} : { maxWaitMs: api.queue_max_wait_ms }),
+              },
+            }),
       });
     case 'anthropic':
       return new AnthropicBridge({ model: api.model, ...apiKey, ...maxTokens });

@@ -1,6 +1,6 @@
 // The seed's RequestQueue tests (position, completion, timeout, cleanup) on our event-driven queue,
 // plus cancellation: no I/O, an injected clock for the statistics.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { isCorralError } from '../core/errors.js';
 import { RequestQueue } from './request-queue.js';
 import type { QueueNotice } from './types.js';
@@ -67,12 +67,29 @@ describe('RequestQueue', () => {
   });
 
   it('times out a request that waits longer than maxWaitMs, and the next one moves up', async () => {
-    const queue = new RequestQueue({ maxWaitMs: 20 });
-    const running = await queue.acquire();
-    const err: unknown = await queue.acquire().catch((e: unknown) => e);
-    expect(isCorralError(err) && err.kind).toBe('timeout');
-    expect(queue.getQueueStats().queueSize).toBe(0);
-    running.release('completed');
+    vi.useFakeTimers();
+    try {
+      const queue = new RequestQueue({ maxWaitMs: 20 });
+      const running = await queue.acquire();
+      const timingOut = queue.acquire().catch((e: unknown) => e);
+      vi.advanceTimersByTime(10);
+      const behind: QueueNotice[] = [];
+      const next = queue.acquire({ onPosition: (n) => behind.push(n) });
+      expect(behind).toEqual([{ position: 2, ahead: 1 }]);
+      vi.advanceTimersByTime(10); // the first one's deadline; the second has 10 ms left
+      const err = await timingOut;
+      expect(isCorralError(err) && err.kind).toBe('timeout');
+      expect(behind.map((n) => n.position)).toEqual([2, 1]);
+      expect(queue.getQueueStats()).toMatchObject({ queueSize: 1, activeRequests: 1 });
+      running.release('completed');
+      const lease = await next; // granted before its own deadline, which no longer fires
+      vi.advanceTimersByTime(100);
+      expect(queue.getQueueStats()).toMatchObject({ queueSize: 0, activeRequests: 1 });
+      lease.release('completed');
+      expect(queue.getQueueStats()).toMatchObject({ queueSize: 0, activeRequests: 0 });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('an abort takes a waiting request out at once and tells those behind it', async () => {

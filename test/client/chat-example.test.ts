@@ -78,10 +78,36 @@ describe.skipIf(!hasTmux)('examples/chat', () => {
     expect(messages.map((m) => m.role)).toEqual(['system', 'user', 'assistant', 'user']);
     expect(messages[2]!.content).toBe('The answer is forty two');
 
+    // The emulator repeats a scripted tool call on every round of the turn, so the chat runs the
+    // tool three times, then answers the fourth call as refused and ends the turn itself. Every
+    // round offers the tools: Anthropic's API refuses tool_use blocks in a request without them.
+    const toolRounds: Array<{ tools?: Array<{ function?: { name?: string } }> }> = [];
+    const off = s.hosts[0]!.control.on('request_received', (e) => {
+      if (e.endpoint === 'chat') toolRounds.push(e.body as unknown as (typeof toolRounds)[number]);
+    });
     type('Roll a die [[sim:tool roll_dice {"sides":6}]]');
     enter();
-    await waitForScreen(/\[tool\] roll_dice\(\{"sides":6\}\) -> [1-6]/);
-    await waitForScreen(/you>\s*$/m);
+    await waitForScreen(/assistant> \(Stopped after 3 tool rounds\.\)\nyou>\s*$/m);
+    off();
+    expect(screen().match(/\[tool\] roll_dice\(\{"sides":6\}\) -> [1-6]\n/g)).toHaveLength(3);
+    expect(toolRounds).toHaveLength(4);
+    for (const body of toolRounds) expect(body.tools?.map((t) => t.function?.name)).toEqual(['roll_dice']);
+
+    // The next turn carries a well-formed conversation: each tool call answered, then our note.
+    const next = s.hosts[0]!.control.waitFor('request_received', (e) => e.endpoint === 'chat');
+    type('Thanks [[sim:reply You are welcome]]');
+    enter();
+    await waitForScreen(/assistant> You are welcome\nyou>\s*$/m);
+    const sent = ((await next).body as unknown as { messages: Array<{ role: string; content: string }> })
+      .messages;
+    expect(sent.slice(5).map((m) => m.role)).toEqual([
+      'user',
+      ...['assistant', 'tool', 'assistant', 'tool', 'assistant', 'tool', 'assistant', 'tool'],
+      'assistant',
+      'user',
+    ]);
+    expect(sent.at(-3)!.content).toContain('Not run: the limit of 3 tool rounds');
+    expect(sent.at(-2)!.content).toBe('(Stopped after 3 tool rounds.)');
 
     type('/quit');
     enter();

@@ -11,7 +11,9 @@ import {
   createBridge,
   loadBridgeConfig,
 } from '../../src/client/index.js';
+import type { QueueNotice } from '../../src/client/index.js';
 import { isCorralError } from '../../src/core/errors.js';
+import { createEmulator } from '../../src/sim/index.js';
 import { startStack } from '../helpers/stack.js';
 import type { Stack } from '../helpers/stack.js';
 
@@ -58,6 +60,8 @@ describe('loadBridgeConfig', () => {
       API_KEY: 'sk-1',
       API_MAX_TOKENS: '300',
       API_MODEL: '',
+      API_OLLAMA_PARALLEL: '3',
+      API_QUEUE_MAX_WAIT_MS: '90000',
     };
     expect(loadBridgeConfig({ file, overrideFile, env })).toMatchObject({
       provider: 'corral',
@@ -65,6 +69,8 @@ describe('loadBridgeConfig', () => {
       api_key: 'sk-1',
       max_tokens: 300,
       model: 'claude-3-sonnet-20240229',
+      ollama_parallel: 3,
+      queue_max_wait_ms: 90_000,
     });
     // A missing override is simply absent; defaults fill the rest.
     expect(loadBridgeConfig({ overrideFile: join(dir, 'none.yml') })).toMatchObject({
@@ -89,6 +95,10 @@ describe('loadBridgeConfig', () => {
       /API_OLLAMA_URL.*api\.ollama_url/,
     );
     expect(() => loadBridgeConfig({ file: join(dir, 'missing.yml') })).toThrow(/cannot read config file/);
+    expect(() => loadBridgeConfig({ env: { API_OLLAMA_PARALLEL: '0' } })).toThrow(/api\.ollama_parallel/);
+    expect(() => createBridge({ api: { provider: 'ollama', queue_max_wait_ms: 'soon' } })).toThrow(
+      /api\.queue_max_wait_ms/,
+    );
   });
 });
 
@@ -116,5 +126,50 @@ describe('createBridge', () => {
     expect(viaGateway.extractTextContent(a)).toBe('same answer');
     expect(direct.extractTextContent(b)).toBe('same answer');
     expect(direct.getQueueStats?.()).toMatchObject({ recentCompletions: 1 });
+  });
+
+  it('sizes the in-process Ollama queue from ollama_parallel and queue_max_wait_ms', async () => {
+    const sim = await createEmulator({ tps: 0, loadMs: 0, parallel: 2 });
+    try {
+      const file = write(
+        'queue.yml',
+        `api:\n  provider: ollama\n  ollama_url: ${sim.url}\n  ollama_parallel: 2\n  queue_max_wait_ms: 150\n`,
+      );
+      const bridge = createBridge(loadBridgeConfig({ file }));
+      let held = 0;
+      const bothHeld = new Promise<void>((resolve) => {
+        const off = sim.control.on('request_held', () => {
+          if (++held < 2) return;
+          off();
+          resolve();
+        });
+      });
+      // Two slots: both requests reach Ollama at once (with the default of one, the second would wait).
+      const running = ['a', 'b'].map((label) =>
+        bridge.generateResponse([
+          { role: 'user', content: `[[sim:hold ${label}]] [[sim:reply done ${label}]]` },
+        ]),
+      );
+      await bothHeld;
+      expect(bridge.getQueueStats?.()).toMatchObject({ queueSize: 0, activeRequests: 2 });
+      // A third waits in the queue, and gives up after queue_max_wait_ms (the default is to wait forever).
+      const notices: QueueNotice[] = [];
+      const err: unknown = await bridge
+        .generateResponse([{ role: 'user', content: 'third' }], { onQueue: (n) => notices.push(n) })
+        .catch((e: unknown) => e);
+      expect(isCorralError(err) && err.kind).toBe('timeout');
+      expect(notices[0]).toMatchObject({ position: 1, ahead: 0 });
+      sim.control.releaseAll();
+      const answers = await Promise.all(running);
+      expect(answers.map((r) => bridge.extractTextContent(r))).toEqual(['done a', 'done b']);
+      expect(bridge.getQueueStats?.()).toMatchObject({
+        queueSize: 0,
+        activeRequests: 0,
+        recentCompletions: 2,
+      });
+    } finally {
+      sim.control.releaseAll();
+      await sim.close();
+    }
   });
 });

@@ -134,6 +134,10 @@ describe('CorralBridge', () => {
     expect(await stream).toBe('fine thanks');
     expect(notices[0]).toMatchObject({ position: 2, ahead: 1 });
     expect(notices.at(-1)).toMatchObject({ position: 1, ahead: 0 });
+    for (const notice of notices) {
+      expect(notice.etaMs).toEqual(expect.any(Number));
+      expect(notice.etaMs).toBeGreaterThanOrEqual(0);
+    }
     expect(events.indexOf('started')).toBeGreaterThan(events.lastIndexOf('queue'));
     expect(events.at(-1)).toBe('message');
     await Promise.all([held, other]);
@@ -179,6 +183,24 @@ describe('CorralBridge', () => {
     controller.abort(new Error('stop'));
     expect(((await outcome) as Error).message).toBe('stop');
     expect((await aborted).phase).toBe('generating');
+  });
+
+  it('breaking out of streamResponse early stops the generation upstream', async () => {
+    stack = await startStack({ hosts: [{ tps: 0, loadMs: 0, parallel: 4 }] });
+    const host = stack.hosts[0]!;
+    const bridge = new CorralBridge({ url: stack.url, model: 'llama3.2' });
+    const aborted = host.control.waitFor('request_aborted');
+    const finished = host.control.waitFor('request_finished').then(() => 'finished' as const);
+    const seen: string[] = [];
+    for await (const event of bridge.streamResponse([
+      { role: 'user', content: 'Talk for a while [[sim:long 200]] [[sim:slow 10]]' },
+    ])) {
+      seen.push(event.type);
+      if (event.type === 'text') break;
+    }
+    expect(seen).toEqual(['started', 'text']);
+    const ended = await Promise.race([aborted, finished]);
+    expect(ended).toMatchObject({ type: 'request_aborted', phase: 'generating' });
   });
 
   it('maps gateway errors to CorralError kinds', async () => {

@@ -272,6 +272,76 @@ describe('openai v6: chat completions through the gateway', () => {
     ).rejects.toBeInstanceOf(OpenAI.NotFoundError);
   });
 
+  it("models.retrieve of an unknown id is the SDK's NotFoundError with OpenAI's error body", async () => {
+    const err: unknown = await client.models.retrieve('no-such-model').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(OpenAI.NotFoundError);
+    const e = err as InstanceType<typeof OpenAI.NotFoundError>;
+    expect(e.status).toBe(404);
+    // The SDK exposes the body's `error` member: exactly OpenAI's four fields, not Anthropic's shape.
+    expect(e.error).toEqual({
+      message: expect.stringContaining('no-such-model') as unknown,
+      type: 'not_found_error',
+      param: null,
+      code: 'not_found',
+    });
+    expect([e.type, e.code, e.param]).toEqual(['not_found_error', 'not_found', null]);
+  });
+
+  it.each([false, true])(
+    'response_format json_schema (streamed: %s): the schema reaches Ollama as format, the reply parses against it',
+    async (streamed) => {
+      const schema = {
+        type: 'object',
+        properties: {
+          city: { type: 'string' },
+          temperature_c: { type: 'number' },
+          sunny: { type: 'boolean' },
+        },
+        required: ['city', 'temperature_c', 'sunny'],
+        additionalProperties: false,
+      };
+      const upstream = nextChat(stack.hosts[0]!);
+      const params = {
+        model: 'llama3.2',
+        response_format: {
+          type: 'json_schema' as const,
+          json_schema: { name: 'weather', schema, strict: true },
+        },
+        messages: [{ role: 'user' as const, content: 'Weather in Paris as JSON' }],
+      };
+      const completion = streamed
+        ? await client.chat.completions.stream(params).finalChatCompletion()
+        : await client.chat.completions.parse(params);
+      // Only the schema itself: `name` and `strict` are OpenAI's wrapper, not part of Ollama's format.
+      expect((await upstream).body.format).toEqual(schema);
+      const choice = completion.choices[0]!;
+      expect(choice.finish_reason).toBe('stop');
+      const value = JSON.parse(choice.message.content ?? '') as unknown;
+      expect(value).toEqual({
+        city: expect.any(String) as unknown,
+        temperature_c: expect.any(Number) as unknown,
+        sunny: expect.any(Boolean) as unknown,
+      });
+      // parse() JSON-parses a json_schema reply into `parsed`; the stream helper only does that
+      // for SDK-built (zod) formats, so there it stays null.
+      expect(choice.message.parsed).toEqual(streamed ? null : value);
+    },
+  );
+
+  it('response_format json_object reaches Ollama as format "json"', async () => {
+    const upstream = nextChat(stack.hosts[0]!);
+    const completion = await client.chat.completions.create({
+      model: 'llama3.2',
+      response_format: { type: 'json_object' },
+      messages: [{ role: 'user', content: 'Give me JSON' }],
+    });
+    expect((await upstream).body.format).toBe('json');
+    expect(() => JSON.parse(completion.choices[0]!.message.content ?? '') as unknown).not.toThrow();
+  });
+
   it('aborting a slow stream cancels the upstream generation (request_aborted)', async () => {
     const host = stack.hosts[0]!;
     const aborted = host.control.waitFor('request_aborted');

@@ -1,6 +1,6 @@
 // /api/status, /api/queue/{id} and /metrics report what actually happened.
 import { afterEach, describe, expect, it } from 'vitest';
-import { postJson, startStack } from '../helpers/stack.js';
+import { postJson, startStack, until } from '../helpers/stack.js';
 import type { Stack } from '../helpers/stack.js';
 
 let stack: Stack | undefined;
@@ -26,7 +26,15 @@ interface StatusBody {
     };
     recent: Array<{ id: string; model: string; state: string; processingMs: number }>;
     totals: Record<string, number>;
+    eta?: { count: number; medianAbsErrorPct: number | null; medianAbsErrorMs: number | null };
   };
+}
+
+/** The value of an unlabelled metric in a Prometheus text page (NaN is a value too). */
+function metricValue(page: string, name: string): number {
+  const match = new RegExp(`^${name} (\\S+)$`, 'm').exec(page);
+  if (!match) throw new Error(`no sample of ${name}`);
+  return Number(match[1]);
 }
 
 describe('status and metrics', () => {
@@ -108,5 +116,55 @@ describe('status and metrics', () => {
     expect(metrics).toMatch(/corral_upstream_errors_total\{backend="sim-1",kind="upstream"\} 1/);
     expect(metrics).toMatch(/corral_http_requests_total\{route="\/api\/chat",method="POST",status="200"\} 5/);
     expect(metrics).toMatch(/corral_queue_length/);
+  });
+
+  it('the ETA prediction error (predicted vs actual start) shows in /api/status and /metrics', async () => {
+    stack = await startStack({ hosts: [{ tps: 0, loadMs: 0, parallel: 4 }] });
+    const s = stack;
+    const status = async () => (await fetch(`${s.url}/api/status`).then((r) => r.json())) as StatusBody;
+
+    // Nothing has waited yet: no scored prediction, and no made-up number.
+    expect((await status()).queue.eta).toEqual({ count: 0, medianAbsErrorPct: null, medianAbsErrorMs: null });
+    const before = await fetch(`${s.url}/metrics`).then((r) => r.text());
+    expect(metricValue(before, 'corral_eta_predictions')).toBe(0);
+    expect(metricValue(before, 'corral_eta_start_error_ratio')).toBeNaN();
+    expect(metricValue(before, 'corral_eta_start_error_seconds')).toBeNaN();
+
+    // One request holds the only slot; three wait behind it, each with a predicted start.
+    const gate = postJson(`${s.url}/api/chat`, {
+      model: 'llama3.2',
+      stream: false,
+      messages: [{ role: 'user', content: '[[sim:hold gate]]' }],
+    });
+    await s.hosts[0]!.control.waitFor('request_held');
+    const waiting = ['q1', 'q2', 'q3'].map((id) =>
+      postJson(
+        `${s.url}/api/chat`,
+        { model: 'llama3.2', stream: false, messages: [{ role: 'user', content: 'x [[sim:long 5]]' }] },
+        { headers: { 'x-request-id': id } },
+      ),
+    );
+    await until(
+      () => s.corral.scheduler.queued === 3,
+      (wake) => s.corral.scheduler.on('queued', wake),
+    );
+    s.hosts[0]!.control.release('gate');
+    for (const res of await Promise.all([gate, ...waiting])) expect(res.status).toBe(200);
+
+    const eta = (await status()).queue.eta;
+    // The three that waited were scored when they started; the gate started at once (no prediction).
+    expect(eta?.count).toBe(3);
+    expect(eta?.medianAbsErrorPct).toBeGreaterThanOrEqual(0);
+    expect(eta?.medianAbsErrorMs).toBeGreaterThanOrEqual(0);
+    const page = await fetch(`${s.url}/metrics`).then((r) => r.text());
+    expect(metricValue(page, 'corral_eta_predictions')).toBe(3);
+    expect(metricValue(page, 'corral_eta_start_error_ratio')).toBeCloseTo(
+      (eta?.medianAbsErrorPct ?? NaN) / 100,
+      6,
+    );
+    expect(metricValue(page, 'corral_eta_start_error_seconds')).toBeCloseTo(
+      (eta?.medianAbsErrorMs ?? NaN) / 1000,
+      6,
+    );
   });
 });

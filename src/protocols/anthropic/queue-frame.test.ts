@@ -14,6 +14,10 @@ describe('queueFrame', () => {
       { type: 'progress', position: 1, ahead: 0 },
     ],
     [
+      { type: 'progress', position: 2, ahead: 1, etaMs: 4000, finishEtaMs: 9500 },
+      { type: 'progress', position: 2, ahead: 1, eta_ms: 4000, finish_eta_ms: 9500 },
+    ],
+    [
       { type: 'dispatched', backend: 'gpu-1', modelLoaded: true },
       { type: 'dispatched', backend: 'gpu-1', model_loaded: true },
     ],

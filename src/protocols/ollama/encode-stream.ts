@@ -164,6 +164,24 @@ export async function* encodeGenerateStream(
   throw endedEarly();
 }
 
+/**
+ * A chunk that says nothing, for a stream that would otherwise be silent (queued, or the upstream
+ * loading a model): HTTP clients give up after minutes without a byte (Node fetch: 300 s), and
+ * NDJSON has no comment lines. The shape is an ordinary `done:false` chunk with empty text, as
+ * Ollama itself sends (§2.2, §2.3), so clients that concatenate `content` / `response` see
+ * nothing, and strict readers see a valid line. Never sent after `done:true`.
+ */
+export function keepAliveChunk(
+  kind: 'chat' | 'generate',
+  model: string,
+  createdAt: string = nowRfc3339Nano(),
+): OllamaChatChunk | OllamaGenerateChunk {
+  const base = { model, created_at: createdAt };
+  return kind === 'chat'
+    ? { ...base, message: { role: 'assistant', content: '' }, done: false }
+    : { ...base, response: '', done: false };
+}
+
 interface Collected {
   text: string;
   thinking: string;

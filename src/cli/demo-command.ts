@@ -12,8 +12,13 @@ interface DemoFlags {
   hosts: string;
   tps: string;
   traffic: boolean;
+  cloud: boolean;
   logLevel: string;
 }
+
+/** The demo's stand-in for Anthropic's cloud, and who may overflow to it. */
+const CLOUD_MODEL = 'claude-haiku-4-5';
+const CLOUD_USERS = ['user:fay', 'user:you'];
 
 /**
  * `corral demo` — the gateway in front of emulated Ollama hosts, with a little simulated traffic,
@@ -28,6 +33,7 @@ export function registerDemoCommand(program: Command): void {
     .option('--hosts <n>', 'number of emulated Ollama hosts', '2')
     .option('--tps <n>', 'emulated output tokens per second', '40')
     .option('--no-traffic', 'do not simulate users')
+    .option('--no-cloud', 'no emulated cloud fallback')
     .option('--log-level <level>', 'gateway log level', 'warn')
     .action(async (flags: DemoFlags) => {
       const hostCount = Math.max(1, Number.parseInt(flags.hosts, 10) || 1);
@@ -35,13 +41,31 @@ export function registerDemoCommand(program: Command): void {
       for (let i = 0; i < hostCount; i++) {
         emulators.push(await createEmulator({ tps: Number(flags.tps), loadMs: 800, seed: i }));
       }
+      // A third emulator speaks Anthropic's Messages API as the cloud: two users may overflow to
+      // it when their wait would pass 6 s, and a model no host has (claude-haiku-4-5) is served there.
+      const cloud = flags.cloud
+        ? await createEmulator({ tps: Number(flags.tps) * 2, loadMs: 0, models: [CLOUD_MODEL], seed: 99 })
+        : undefined;
       let config;
       try {
         config = parseConfig(
           {
             server: { host: flags.host, port: Number(flags.port) },
-            backends: emulators.map((e, i) => ({ name: `sim-${i + 1}`, url: e.url })),
+            backends: emulators.map((e, i) => ({ name: `sim-${i + 1}`, url: e.url, maxLoadedModels: 2 })),
             logging: { level: flags.logLevel },
+            ...(cloud
+              ? {
+                  fallback: {
+                    enabled: true,
+                    baseUrl: cloud.url,
+                    apiKey: 'demo',
+                    maxWaitMs: 6_000,
+                    models: { 'llama3.2': CLOUD_MODEL, [CLOUD_MODEL]: CLOUD_MODEL },
+                    tenants: CLOUD_USERS,
+                    prices: { [CLOUD_MODEL]: { inputPerMTok: 1, outputPerMTok: 5 } },
+                  },
+                }
+              : {}),
           },
           'corral demo flags',
         );
@@ -54,28 +78,37 @@ export function registerDemoCommand(program: Command): void {
       }
       const log = createLogger(config.logging.level);
       const { corral, url: gatewayUrl } = await startGateway(config, log);
-      printBanner(gatewayUrl, emulators);
+      printBanner(gatewayUrl, emulators, cloud);
       const stopTraffic = flags.traffic ? simulateUsers(gatewayUrl, log) : () => {};
       stopOnSignals(corral, log, async () => {
         stopTraffic();
-        await Promise.all(emulators.map((e) => e.close()));
+        await Promise.all([...emulators, ...(cloud ? [cloud] : [])].map((e) => e.close()));
       });
     });
 }
 
-function printBanner(gatewayUrl: string, emulators: Emulator[]): void {
+function printBanner(gatewayUrl: string, emulators: Emulator[], cloud: Emulator | undefined): void {
   const lines = [
     '',
     `Corral demo`,
     `  gateway            ${gatewayUrl}`,
     ...emulators.map((e, i) => `  emulated Ollama ${i + 1}  ${e.url}`),
+    ...(cloud
+      ? [`  emulated cloud     ${cloud.url}  (fallback for ${CLOUD_USERS.join(', ')} after 6 s)`]
+      : []),
     '',
     'Try:',
     `  curl ${gatewayUrl}/api/tags`,
     `  curl ${gatewayUrl}/api/chat -d '{"model":"llama3.2","messages":[{"role":"user","content":"Hello"}]}'`,
     `  curl -N ${gatewayUrl}/v1/chat/completions -H 'content-type: application/json' -d '{"model":"llama3.2","stream":true,"messages":[{"role":"user","content":"Hello"}]}'`,
     '      (while it waits: ": queue position N, eta Ts" lines, counting down)',
-    `  curl ${gatewayUrl}/api/status`,
+    `  curl ${gatewayUrl}/api/status      (routing: which host each request went to, and why)`,
+    ...(cloud
+      ? [
+          `  curl -i ${gatewayUrl}/api/chat -H 'x-corral-user: you' -d '{"model":"llama3.2","stream":false,"messages":[{"role":"user","content":"Hello"}]}'`,
+          '      (allowed to overflow: when the queue is long, x-corral-served-by says the cloud answered)',
+        ]
+      : []),
     `  curl ${gatewayUrl}/metrics`,
     '',
     'Ctrl-C stops everything.',
@@ -95,12 +128,19 @@ const PROMPTS = [
 /**
  * Simulated traffic, so /api/status and a streamed request show a live queue: six people who each
  * send their next request as soon as the previous one is answered, and a batch job with three
- * workers at `batch` priority (the people go ahead of it; aging keeps it moving). A newcomer waits
+ * workers at `batch` priority (the people go ahead of it; aging keeps it moving), and one person on
+ * a second model, so routing places two models on two hosts. A newcomer waits
  * behind the people who were already waiting, fairly, and sees its position and ETA count down.
  */
 function simulateUsers(gatewayUrl: string, log: Logger): () => void {
   const controller = new AbortController();
-  const chat = (user: string, prompt: string, tokens: number, priority?: string): Promise<unknown> =>
+  const chat = (
+    user: string,
+    prompt: string,
+    tokens: number,
+    priority?: string,
+    model = 'llama3.2',
+  ): Promise<unknown> =>
     fetch(`${gatewayUrl}/api/chat`, {
       method: 'POST',
       headers: {
@@ -109,7 +149,7 @@ function simulateUsers(gatewayUrl: string, log: Logger): () => void {
         ...(priority ? { 'x-corral-priority': priority } : {}),
       },
       body: JSON.stringify({
-        model: 'llama3.2',
+        model,
         stream: false,
         messages: [{ role: 'user', content: prompt }],
         options: { num_predict: tokens },
@@ -120,10 +160,18 @@ function simulateUsers(gatewayUrl: string, log: Logger): () => void {
       .catch((err: unknown) => {
         if (!controller.signal.aborted) log.debug({ err }, 'demo traffic request failed');
       });
-  const loop = async (user: string, prompt: string, tokens: number, priority?: string): Promise<void> => {
-    while (!controller.signal.aborted) await chat(user, prompt, tokens, priority);
+  const loop = async (
+    user: string,
+    prompt: string,
+    tokens: number,
+    priority?: string,
+    model?: string,
+  ): Promise<void> => {
+    while (!controller.signal.aborted) await chat(user, prompt, tokens, priority, model);
   };
   USERS.forEach((user, i) => void loop(user, PROMPTS[i % PROMPTS.length] ?? 'Hello', 80));
+  // A second model, so routing has to place two models on two hosts.
+  void loop('gus', 'Review this diff', 60, undefined, 'qwen3:8b');
   for (let i = 0; i < 3; i++) void loop('nightly-batch', 'Summarise document', 120, 'batch');
   return () => controller.abort();
 }

@@ -40,7 +40,7 @@ describe('config error messages name the key, what was expected, and the source'
       'unknown section',
       { yaml: 'schedular: {}\n' },
       [
-        'schedular (corral.yaml): unknown key; did you mean "scheduler"? valid keys here: server, backends, fleet, scheduler, logging, auth, store, usage',
+        'schedular (corral.yaml): unknown key; did you mean "scheduler"? valid keys here: server, backends, fleet, fallback, scheduler, logging, auth, store, usage',
       ],
     ],
     [

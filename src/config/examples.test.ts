@@ -65,7 +65,9 @@ describe('docs/configuration.md', () => {
 function missingKeys(schema: z.core.$ZodType, raw: unknown, path: string): string[] {
   const inner = unwrapSchema(schema);
   if (inner instanceof z.ZodArray) {
-    if (!Array.isArray(raw) || raw.length === 0) return [`${path}[0]`];
+    if (!Array.isArray(raw)) return [path];
+    // An empty list of plain values spells the option out; a list of objects needs one to show its keys.
+    if (raw.length === 0) return unwrapSchema(inner.element) instanceof z.ZodObject ? [`${path}[0]`] : [];
     return raw.flatMap((item: unknown, i) => missingKeys(inner.element, item, `${path}[${i}]`));
   }
   if (!(inner instanceof z.ZodObject)) return [];

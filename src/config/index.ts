@@ -14,6 +14,7 @@ export type {
   BackendTimeouts,
   SchedulerConfig,
   FleetConfig,
+  FallbackConfig,
   LoggingConfig,
   LogLevel,
   AuthConfig,

@@ -26,6 +26,17 @@ const DEFAULTS = {
     },
   ],
   fleet: { refreshMs: 5000, checkTimeoutMs: 2000, failureThreshold: 3, cooldownMs: 10000 },
+  fallback: {
+    enabled: false,
+    name: 'anthropic',
+    maxWaitMs: 30000,
+    models: {},
+    tenants: [],
+    prices: {},
+    defaultMaxTokens: 4096,
+    maxRetries: 1,
+    timeoutMs: 600000,
+  },
   scheduler: {
     maxQueued: 1024,
     maxQueuedPerModel: 512,

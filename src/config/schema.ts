@@ -224,11 +224,69 @@ export const FleetSchema = z.strictObject({
   cooldownMs: positiveInt('a positive number of milliseconds').default(10_000),
 });
 
+/** Price of a cloud model in US dollars per million tokens, for cost per tenant. */
+export const CloudPriceSchema = z.strictObject({
+  inputPerMTok: z.number(expected('a number >= 0')).min(0, expected('a number >= 0')),
+  outputPerMTok: z.number(expected('a number >= 0')).min(0, expected('a number >= 0')),
+});
+
+/**
+ * The cloud fallback (Anthropic Messages API): where a request goes when its predicted or actual
+ * wait for a local host passes `maxWaitMs`, or when no local host can serve its model. Off by
+ * default, and even when on only for allowed tenants and mapped models: prompts leave the building.
+ */
+export const FallbackSchema = z
+  .strictObject({
+    enabled: z.boolean(expected('true or false')).default(false),
+    // Name in usage rows, status and `x-corral-served-by`.
+    name: z
+      .string(expected('a backend name'))
+      .regex(/^\S{1,100}$/, expected('a name of 1-100 characters without spaces'))
+      .default('anthropic'),
+    // API root without /v1; Anthropic's when unset. Tests point it at a local fake.
+    baseUrl: httpUrl.optional(),
+    // The gateway's own cloud key; unset = the ANTHROPIC_API_KEY environment variable.
+    apiKey: z.string(expected('an API key')).min(1, expected('an API key')).optional(),
+    // Longest a request waits for a local slot when it could go to the cloud: predicted at
+    // enqueue (sent at once if longer) and enforced while waiting (sent when reached).
+    maxWaitMs: positiveInt('a positive number of milliseconds').default(30_000),
+    // Local model name -> cloud model. Only mapped models fall back; "*" maps every other model.
+    models: z
+      .record(
+        z.string(),
+        z.string().min(1, expected('a cloud model name')),
+        expected('a map of local model to cloud model'),
+      )
+      .default({}),
+    // Open mode: tenant ids allowed to fall back ("*" = everyone). Keys mode: the key's tenant
+    // record decides (`corral tenants update ID --cloud-fallback`).
+    tenants: z.array(z.string(expected('a tenant id')), expected('a list of tenant ids')).default([]),
+    // Cloud model -> price, for the cost counted per tenant in usage. Unpriced models cost 0.
+    prices: z.record(z.string(), CloudPriceSchema, expected('a map of cloud model to prices')).default({}),
+    // max_tokens for requests that set none (the Messages API requires one).
+    defaultMaxTokens: positiveInt('a positive integer').default(4096),
+    // SDK retries before the first byte (connection errors, 429, 5xx).
+    maxRetries: z.int(expected('an integer >= 0')).min(0, expected('an integer >= 0')).default(1),
+    // Longest one cloud call may take in all.
+    timeoutMs: positiveInt('a positive number of milliseconds').default(600_000),
+  })
+  .superRefine((fallback, ctx) => {
+    if (fallback.enabled && Object.keys(fallback.models).length === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['models'],
+        input: fallback.models,
+        message:
+          'fallback.enabled is true but fallback.models maps no model; map local names to cloud models, e.g. {"llama3.2": "claude-haiku-4-5"}',
+      });
+    }
+  });
+
 export const AUTH_MODES = ['open', 'keys'] as const;
 export const STORE_KINDS = ['sqlite', 'postgres'] as const;
 
 export const AuthSchema = z.strictObject({
-  // `open` (default): anyone may call, tenants are derived from x-corral-user, key or address.
+  // `open` (default): anyone may call, tenants are derived from the key sent (hashed), x-corral-user or address.
   // `keys`: every protocol call needs an API key from the store (`corral keys create`).
   mode: z.enum(AUTH_MODES, expected(AUTH_MODES.map((m) => JSON.stringify(m)).join(' | '))).default('open'),
   // A secret: whoever holds it manages keys and tenants over HTTP. Unset = admin endpoints off.
@@ -282,6 +340,7 @@ export const ConfigSchema = z.strictObject({
   server: ServerSchema.prefault({}),
   backends: BackendsSchema,
   fleet: FleetSchema.prefault({}),
+  fallback: FallbackSchema.prefault({}),
   scheduler: SchedulerSchema.prefault({}),
   logging: LoggingSchema.prefault({}),
   auth: AuthSchema.prefault({}),
@@ -302,6 +361,7 @@ export type BackendConfig = Config['backends'][number];
 export type BackendTimeouts = BackendConfig['timeouts'];
 export type SchedulerConfig = Config['scheduler'];
 export type FleetConfig = Config['fleet'];
+export type FallbackConfig = Config['fallback'];
 export type LoggingConfig = Config['logging'];
 export type AuthConfig = Config['auth'];
 export type StoreConfig = Config['store'];

@@ -9,6 +9,8 @@ export interface FinishedRequest {
   /** Error kind when it failed or was refused. */
   errorKind?: string;
   backend?: string;
+  /** Served by the cloud fallback: the cloud model and what the call cost. */
+  cloud?: { model: string; costUsd: number };
   usage: Usage;
   waitMs: number;
   processingMs: number;

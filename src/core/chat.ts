@@ -95,6 +95,11 @@ export interface RequestMeta {
   tenantSettings?: { weight?: number; maxPriority?: string; maxQueued?: number; maxInFlight?: number };
   /** Models the caller may use (keys mode, from its tenant); absent or empty means all. */
   allowedModels?: readonly string[];
+  /**
+   * Keys mode: whether the key's tenant may overflow to the cloud (its record's `cloudFallback`).
+   * Undefined in open mode, where `fallback.tenants` in config decides.
+   */
+  cloudFallback?: boolean;
   /** Absolute deadline on the gateway clock for leaving the queue, if any. */
   queueDeadlineMs?: number;
 }

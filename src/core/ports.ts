@@ -4,6 +4,8 @@ import type { ChatEvent, ChatRequest, EmbedRequest, EmbedResult, GenerateRequest
 export interface CallContext {
   signal: AbortSignal;
   requestId?: string;
+  /** The upstream's name for the model, when it differs from `req.model` (a cloud fallback's mapping). */
+  model?: string;
 }
 
 /** An installed model as a backend reports it (Ollama `/api/tags`). */

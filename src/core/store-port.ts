@@ -147,6 +147,8 @@ export interface UsageInput extends TokenCount {
   /** Backend name (an Ollama host, or e.g. `anthropic` for the cloud). */
   backend: string;
   isCloud: boolean;
+  /** US dollars the cloud charged for this request (0 for local backends); stored to the micro-dollar. */
+  costUsd?: number;
   protocol: ClientProtocol;
   queueWaitMs: number;
   processingMs: number;
@@ -188,6 +190,9 @@ export interface UsageGroup {
   cancelled: number;
   queueWaitMs: number;
   processingMs: number;
+  /** Requests served by the cloud fallback, and what they cost in US dollars. */
+  cloudRequests: number;
+  costUsd: number;
 }
 
 export interface NowOption {

@@ -2,7 +2,10 @@ import type { InferenceRequest } from '../core/chat.js';
 import { CorralError } from '../core/errors.js';
 import type { FleetView } from '../core/fleet.js';
 import { route } from '../router/index.js';
-import type { Candidate, LiveLoad, RouteDecision } from '../router/index.js';
+import type { Candidate, LiveLoad, RouteDecision, RouteJob } from '../router/index.js';
+
+/** What the gateway knows about a request beyond its model: its conversation's last host. */
+export type RouteHints = Pick<RouteJob, 'affinity' | 'promptTokens' | 'numCtx'>;
 
 /** A routing decision as `/api/status` shows it (the last few are kept). */
 export interface RouteRecord {
@@ -10,6 +13,8 @@ export interface RouteRecord {
   readonly model: string;
   readonly atMs: number;
   readonly candidates: readonly Candidate[];
+  /** Set when the request went to the cloud fallback instead (candidates then empty). */
+  readonly fallback?: { readonly to: string; readonly model: string; readonly reason: string };
 }
 
 /**
@@ -22,11 +27,13 @@ export async function chooseBackends(
   load: LiveLoad,
   req: InferenceRequest,
   exclude: ReadonlySet<string>,
+  hints: RouteHints = {},
 ): Promise<readonly Candidate[]> {
-  let decision = route({ model: req.model, exclude }, fleet.snapshot(), load);
+  const job = { model: req.model, exclude, ...hints };
+  let decision = route(job, fleet.snapshot(), load);
   if (decision.type === 'not_found') {
     await fleet.refresh();
-    decision = route({ model: req.model, exclude }, fleet.snapshot(), load);
+    decision = route(job, fleet.snapshot(), load);
   }
   return backendsOrThrow(decision, req, fleet);
 }
@@ -37,8 +44,9 @@ export function rerouteBackends(
   load: LiveLoad,
   req: InferenceRequest,
   exclude: ReadonlySet<string>,
+  hints: RouteHints = {},
 ): readonly string[] {
-  const decision = route({ model: req.model, exclude }, fleet.snapshot(), load);
+  const decision = route({ model: req.model, exclude, ...hints }, fleet.snapshot(), load);
   return backendsOrThrow(decision, req, fleet).map((c) => c.backend);
 }
 

@@ -2,6 +2,7 @@ import type { ClientProtocol, InferenceRequest } from '../core/chat.js';
 import type { ErrorKind } from '../core/errors.js';
 
 import type { RequestOutcome } from '../core/admission.js';
+import type { FallbackReason } from './cloud-fallback.js';
 
 /** How a request ended, as observers (metrics, logs) and the usage meter see it. */
 export type Outcome = RequestOutcome;
@@ -15,6 +16,8 @@ export type GatewayEvent =
       model: string;
       tenant: string;
       backend?: string;
+      /** Served by the cloud fallback: its model and the call's cost in US dollars. */
+      cloud?: { model: string; costUsd: number };
       outcome: Outcome;
       errorKind?: ErrorKind;
       /** Time spent waiting in Corral's queue. */
@@ -24,4 +27,13 @@ export type GatewayEvent =
       inputTokens: number;
       outputTokens: number;
     }
-  | { type: 'upstream_error'; backend: string; errorKind: ErrorKind };
+  | { type: 'upstream_error'; backend: string; errorKind: ErrorKind }
+  /** A request left (or skipped) the local queue for the cloud fallback. */
+  | {
+      type: 'fallback';
+      id: string;
+      tenant: string;
+      model: string;
+      cloudModel: string;
+      reason: FallbackReason;
+    };

@@ -12,6 +12,7 @@ import type { Admission, AdmissionTicket } from '../core/admission.js';
 import type { Clock } from '../core/clock.js';
 import { CorralError, isCorralError, toCorralError } from '../core/errors.js';
 import type { FleetEvent, FleetView } from '../core/fleet.js';
+import { AffinityTable, conversationKey } from '../core/conversation.js';
 import { estimatePromptTokens } from '../core/token-estimate.js';
 import type { Backend } from '../core/ports.js';
 import type { QueueEvent } from '../core/queue-events.js';
@@ -19,7 +20,8 @@ import type { JobSpec, Scheduler } from '../scheduler/index.js';
 import { chooseBackends } from './backend-choice.js';
 import type { RouteRecord } from './backend-choice.js';
 import type { GatewayEvent } from './events.js';
-import { meter, openLease } from './lease.js';
+import type { CloudFallback, FallbackReason } from './cloud-fallback.js';
+import { meter, openCloudLease, openLease } from './lease.js';
 import type { FinishInfo, Lease, LeaseOwner } from './lease.js';
 import { LiveLoadCounter } from './live-load.js';
 import { ModelCatalog } from './model-catalog.js';
@@ -42,6 +44,8 @@ export interface GatewayDeps {
   /** Where per-request tenant settings (from a key's record) are handed to the fair queue. */
   tenants?: TenantDirectory;
   backends: readonly Backend[];
+  /** The cloud fallback, when configured: where allowed requests go instead of waiting too long. */
+  fallback?: CloudFallback;
   /** Health and discovery of the backends; the router decides from its snapshot. */
   fleet: FleetView;
   clock: Clock;
@@ -58,6 +62,8 @@ export interface RequestHooks {
 
 export interface Generation {
   backend: string;
+  /** Served by the cloud fallback, as this cloud model (responses say so in `x-corral-served-by`). */
+  cloudModel?: string;
   waitMs: number;
   events: AsyncIterable<ChatEvent>;
 }
@@ -88,10 +94,13 @@ export class Gateway {
   readonly #log: Logger;
   readonly #room: WaitingRoom;
   readonly #routes: RouteRecord[] = [];
+  /** The host that served each recent conversation (prompt-cache affinity). */
+  readonly #affinity = new AffinityTable();
   readonly #logPrompts: boolean;
   readonly #leaseOwner: LeaseOwner;
   readonly #notifier: QueueNotifier;
   readonly #admission: Admission | undefined;
+  readonly #fallback: CloudFallback | undefined;
   readonly #tenants: TenantDirectory | undefined;
   readonly #agingTimer: NodeJS.Timeout;
   /** Tickets of admitted requests, settled in `#finished`. */
@@ -106,6 +115,7 @@ export class Gateway {
     this.#logPrompts = deps.options.logPrompts ?? false;
     this.#notifier = new QueueNotifier(deps.scheduler, () => deps.clock.now());
     this.#admission = deps.admission;
+    this.#fallback = deps.fallback;
     this.#tenants = deps.tenants;
     this.fleet = deps.fleet;
     const finished = this.#finished.bind(this);
@@ -131,6 +141,12 @@ export class Gateway {
     return [...this.#backends.values()];
   }
 
+  /** The cloud fallback as `/api/status` shows it (undefined when off). */
+  fallbackStatus(): { enabled: true; backend: string; url: string; maxWaitMs: number } | undefined {
+    const f = this.#fallback;
+    return f && { enabled: true, backend: f.backend.name, url: f.backend.url, maxWaitMs: f.maxWaitMs };
+  }
+
   /** The last routing decisions, oldest first, with the predictions that ranked the backends. */
   recentRoutes(): readonly RouteRecord[] {
     return [...this.#routes];
@@ -149,8 +165,17 @@ export class Gateway {
     let lease = await this.#acquire(req, meta, hooks);
     for (;;) {
       try {
-        const upstream = await lease.backend.generate(req, { signal: lease.signal, requestId: meta.id });
-        return { backend: lease.backend.name, waitMs: lease.waitMs, events: meter(upstream, lease) };
+        const upstream = await lease.backend.generate(req, {
+          signal: lease.signal,
+          requestId: meta.id,
+          ...(lease.upstreamModel === undefined ? {} : { model: lease.upstreamModel }),
+        });
+        return {
+          backend: lease.backend.name,
+          ...(lease.cloud && lease.upstreamModel !== undefined ? { cloudModel: lease.upstreamModel } : {}),
+          waitMs: lease.waitMs,
+          events: meter(upstream, lease),
+        };
       } catch (err) {
         lease = await this.#failover(lease, err, req, meta, hooks);
       }
@@ -181,7 +206,8 @@ export class Gateway {
     meta: RequestMeta,
     hooks: RequestHooks,
   ): Promise<Lease> {
-    if (hooks.signal.aborted || !(isCorralError(err) && err.kind === 'unavailable')) {
+    // The cloud is the last resort: a failure there is final.
+    if (lease.cloud || hooks.signal.aborted || !(isCorralError(err) && err.kind === 'unavailable')) {
       await lease.release(err);
       throw err;
     }
@@ -245,13 +271,33 @@ export class Gateway {
     enqueuedAt: number,
   ): Promise<Lease> {
     const { signal } = hooks;
+    const route = { enqueuedAt, tried: exclude };
+    // The cloud model this request may overflow to (mapped model, allowed tenant), if any.
+    const cloudModel = this.#fallback?.targetFor(req, meta);
+    const toCloud = (reason: FallbackReason) => this.#toCloud(req, meta, hooks, route, cloudModel!, reason);
+    const conversation = conversationKey(req);
+    const affinity = conversation === undefined ? undefined : this.#affinity.get(conversation);
+    const promptTokens = estimatePromptTokens(req);
+    const numCtx = req.kind === 'embed' ? undefined : req.sampling.numCtx;
+    const hints = {
+      promptTokens,
+      ...(affinity === undefined ? {} : { affinity }),
+      ...(numCtx === undefined ? {} : { numCtx }),
+    };
     let backends: readonly string[];
     try {
-      const candidates = await chooseBackends(this.fleet, this.#load, req, exclude);
+      const candidates = await chooseBackends(this.fleet, this.#load, req, exclude, hints);
       backends = candidates.map((c) => c.backend);
-      this.#routes.push({ id: meta.id, model: req.model, atMs: this.#clock.now(), candidates });
-      if (this.#routes.length > RECENT_ROUTES) this.#routes.shift();
+      this.#recordRoute({ id: meta.id, model: req.model, atMs: this.#clock.now(), candidates });
     } catch (err) {
+      // No local host has the model, or none is healthy: the cloud, where allowed.
+      if (
+        cloudModel !== undefined &&
+        !signal.aborted &&
+        isCorralError(err) &&
+        (err.kind === 'not_found' || err.kind === 'unavailable')
+      )
+        return toCloud('no_local_host');
       throw new RoutingRefusal(err);
     }
     if (signal.aborted) {
@@ -265,7 +311,7 @@ export class Gateway {
       model: req.model,
       tenant: meta.tenant,
       ...(meta.priority === undefined ? {} : { priority: meta.priority }),
-      promptTokens: estimatePromptTokens(req),
+      promptTokens,
       ...(maxOutput === undefined ? {} : { maxOutputTokens: maxOutput }),
       backends,
     };
@@ -273,38 +319,116 @@ export class Gateway {
     let backendName: string;
     switch (decision.type) {
       case 'rejected':
+        // The whole queue is full (not this tenant over its own limit, which stays a 429).
+        if (cloudModel !== undefined && decision.error.kind === 'queue_full') return toCloud('no_local_host');
         throw new RoutingRefusal(decision.error);
       case 'dispatch':
         backendName = decision.backend;
         break;
       case 'queued': {
         const { onQueue } = hooks;
-        const etaMs = this.#scheduler.estimate(meta.id)?.startInMs;
+        const eta = this.#scheduler.estimate(meta.id);
+        // Bounded wait, decided before the client is told it waits: a predicted start past the
+        // bound goes to the cloud now rather than after the bound has been spent waiting.
+        const bound = this.#fallback?.maxWaitMs;
+        const waitedMs = this.#clock.now() - enqueuedAt;
+        if (
+          cloudModel !== undefined &&
+          bound !== undefined &&
+          eta !== undefined &&
+          waitedMs + eta.startInMs > bound
+        ) {
+          this.#room.apply(this.#scheduler.cancel(meta.id, 'fallback'));
+          return toCloud('predicted_wait');
+        }
+        this.#log.debug(
+          {
+            reqId: meta.id,
+            tenant: meta.tenant,
+            model: req.model,
+            position: decision.position,
+            etaMs: eta?.startInMs,
+          },
+          'queued',
+        );
         onQueue?.({
           type: 'queued',
           position: decision.position,
           ahead: decision.ahead,
-          ...(etaMs === undefined ? {} : { etaMs }),
+          ...(eta === undefined ? {} : { etaMs: eta.startInMs, finishEtaMs: eta.finishInMs }),
         });
-        if (onQueue) this.#notifier.watch(meta.id, req.model, decision.position, onQueue);
+        if (onQueue) this.#notifier.watch(meta.id, req.model, decision.position, onQueue, eta?.startInMs);
         this.#load.queued(req.model, 1);
+        let result;
         try {
-          backendName = await this.#room.wait({ req, meta, spec, exclude, enqueuedAt }, signal);
+          const fallbackAfterMs =
+            cloudModel === undefined || bound === undefined ? undefined : bound - waitedMs;
+          result = await this.#room.wait({ req, meta, spec, exclude, enqueuedAt }, signal, fallbackAfterMs);
         } finally {
           this.#load.queued(req.model, -1);
           this.#notifier.unwatch(meta.id);
         }
+        if (result.type === 'fallback') return toCloud(result.reason);
+        backendName = result.backend;
         break;
       }
     }
     const backend = this.#backends.get(backendName);
     if (!backend) throw new CorralError('internal', `scheduler chose unknown backend ${backendName}`);
-    hooks.onQueue?.({ type: 'dispatched', backend: backend.name });
-    return openLease(
-      this.#leaseOwner,
-      { req, meta, backend, clientSignal: signal },
-      { enqueuedAt, tried: exclude },
+    this.#log.debug(
+      { reqId: meta.id, backend: backend.name, waitMs: this.#clock.now() - enqueuedAt },
+      'dispatched',
     );
+    if (conversation !== undefined) this.#affinity.remember(conversation, backend.name);
+    hooks.onQueue?.({ type: 'dispatched', backend: backend.name });
+    return openLease(this.#leaseOwner, { req, meta, backend, clientSignal: signal }, route);
+  }
+
+  /** A lease on the cloud fallback; the client is told (queue frame now, header on the response). */
+  #toCloud(
+    req: InferenceRequest,
+    meta: RequestMeta,
+    hooks: RequestHooks,
+    route: { enqueuedAt: number; tried: Set<string> },
+    cloudModel: string,
+    reason: FallbackReason,
+  ): Lease {
+    const fallback = this.#fallback!;
+    const { backend } = fallback;
+    this.#log.info(
+      { reqId: meta.id, tenant: meta.tenant, model: req.model, cloudModel, reason },
+      'cloud fallback',
+    );
+    // The status page shows the local candidates that lost (if routing got that far) and why.
+    const local = this.#routes.findLast((r) => r.id === meta.id);
+    this.#recordRoute({
+      id: meta.id,
+      model: req.model,
+      atMs: this.#clock.now(),
+      candidates: local?.candidates ?? [],
+      fallback: { to: backend.name, model: cloudModel, reason },
+    });
+    this.events.emit({
+      type: 'fallback',
+      id: meta.id,
+      tenant: meta.tenant,
+      model: req.model,
+      cloudModel,
+      reason,
+    });
+    hooks.onQueue?.({ type: 'fallback', to: backend.name, model: cloudModel, reason });
+    return openCloudLease(this.#leaseOwner, { req, meta, backend, clientSignal: hooks.signal }, route, {
+      model: cloudModel,
+      costUsd: (usage) => fallback.costUsd(cloudModel, usage),
+    });
+  }
+
+  /** Keeps the last few decisions; a later decision for the same request replaces its earlier one. */
+  #recordRoute(record: RouteRecord): void {
+    const earlier = this.#routes.findLastIndex((r) => r.id === record.id);
+    if (earlier >= 0) this.#routes.splice(earlier, 1);
+    this.#routes.push(record);
+    if (this.#routes.length > RECENT_ROUTES) this.#routes.shift();
   }
 
   /**
@@ -335,6 +459,7 @@ export class Gateway {
         outcome: info.outcome,
         ...(errorKind ? { errorKind } : {}),
         ...(info.backend ? { backend: info.backend } : {}),
+        ...(info.cloud ? { cloud: info.cloud } : {}),
         usage: info.usage ?? { inputTokens: 0, outputTokens: 0 },
         waitMs: info.waitMs,
         processingMs: info.processingMs ?? 0,
@@ -351,6 +476,7 @@ export class Gateway {
       model: req.model,
       tenant: meta.tenant,
       ...(info.backend ? { backend: info.backend } : {}),
+      ...(info.cloud ? { cloud: info.cloud } : {}),
       outcome: info.outcome,
       ...(errorKind ? { errorKind } : {}),
       waitMs: info.waitMs,
@@ -358,6 +484,19 @@ export class Gateway {
       inputTokens: info.usage?.inputTokens ?? 0,
       outputTokens: info.usage?.outputTokens ?? 0,
     });
+    this.#log.debug(
+      {
+        reqId: meta.id,
+        outcome: info.outcome,
+        backend: info.backend,
+        errorKind,
+        waitMs: info.waitMs,
+        processingMs: info.processingMs,
+        inputTokens: info.usage?.inputTokens,
+        outputTokens: info.usage?.outputTokens,
+      },
+      'request finished',
+    );
     if (info.outcome === 'failed' && errorKind === 'internal') {
       this.#log.error({ reqId: meta.id, err: info.error }, 'request failed');
     }

@@ -14,6 +14,8 @@ export interface FinishInfo {
   processingMs?: number;
   backend?: string;
   usage?: Usage;
+  /** Served by the cloud fallback: the cloud model and the call's cost. */
+  cloud?: { model: string; costUsd: number };
 }
 
 /** A granted slot: given back exactly once, whatever ends the request. */
@@ -28,6 +30,10 @@ export interface Lease {
   /** Backends this request has failed on (not to be tried again), and when it first queued. */
   readonly tried: Set<string>;
   readonly enqueuedAt: number;
+  /** A lease on the cloud fallback (no slot; a failure there is final). */
+  readonly cloud: boolean;
+  /** The upstream's name for the model, when it is not the client's (the cloud mapping). */
+  readonly upstreamModel?: string;
 }
 
 export interface LeaseOwner {
@@ -47,36 +53,81 @@ export function openLease(
   job: { req: InferenceRequest; meta: RequestMeta; backend: Backend; clientSignal: AbortSignal },
   route: { enqueuedAt: number; tried: Set<string> },
 ): Lease {
-  const { req, meta, backend, clientSignal } = job;
+  const { req, meta, backend } = job;
   const { scheduler, fleet, load, clock } = owner;
+  const startedAt = clock.now();
+  load.started(backend.name, req.model);
+  return leaseOn(owner, job, route, startedAt, {
+    // The fleet first: if this failure opens the circuit, the backend leaves the scheduler before
+    // its freed slot could be handed to the next job, which would fail there too.
+    giveBack(outcome, error, usage, timings) {
+      if (outcome === 'done') {
+        const loadMs = timings?.loadNs === undefined ? undefined : timings.loadNs / 1e6;
+        const processingMs = clock.now() - startedAt;
+        fleet.report(backend.name, {
+          ok: true,
+          model: req.model,
+          processingMs,
+          ...(loadMs ? { loadMs } : {}),
+        });
+      } else if (outcome === 'failed') fleet.report(backend.name, { ok: false, error });
+      const dispatches =
+        outcome === 'cancelled'
+          ? scheduler.cancel(meta.id, 'cancelled')
+          : scheduler.finish(meta.id, outcome === 'done' ? 'done' : 'failed', jobUsage(usage, timings));
+      load.ended(backend.name, req.model);
+      owner.apply(dispatches);
+    },
+  });
+}
+
+/**
+ * Opens a lease on the cloud fallback: no slot, no fleet report; the usage row says which cloud
+ * model served the request and what it cost.
+ */
+export function openCloudLease(
+  owner: LeaseOwner,
+  job: { req: InferenceRequest; meta: RequestMeta; backend: Backend; clientSignal: AbortSignal },
+  route: { enqueuedAt: number; tried: Set<string> },
+  cloud: { model: string; costUsd(usage: Usage | undefined): number },
+): Lease {
+  return leaseOn(owner, job, route, owner.clock.now(), {
+    upstreamModel: cloud.model,
+    cloud: (usage) => ({ model: cloud.model, costUsd: cloud.costUsd(usage) }),
+    giveBack() {},
+  });
+}
+
+interface LeaseKind {
+  /** Gives back whatever the lease holds (slot, live load); called once. */
+  giveBack(outcome: Outcome, error: unknown, usage?: Usage, timings?: Timings): void;
+  upstreamModel?: string;
+  cloud?: (usage: Usage | undefined) => NonNullable<FinishInfo['cloud']>;
+}
+
+function leaseOn(
+  owner: LeaseOwner,
+  job: { req: InferenceRequest; meta: RequestMeta; backend: Backend; clientSignal: AbortSignal },
+  route: { enqueuedAt: number; tried: Set<string> },
+  startedAt: number,
+  kind: LeaseKind,
+): Lease {
+  const { req, meta, backend, clientSignal } = job;
+  const { clock } = owner;
   // The upstream call gets its own signal, aborted when the client leaves or when the request
   // ends without finishing cleanly: that closes whatever is still open upstream, even an iterator
   // nobody started (an un-started async generator's `finally` never runs). One controller fed by
   // our own listener, rather than AbortSignal.any, which is slow and leak-prone on Node 20.
   const upstream = new AbortController();
-  const startedAt = clock.now();
   const waitMs = startedAt - route.enqueuedAt;
-  load.started(backend.name, req.model);
   let released = false;
-  /** Slot back to the scheduler, outcome to the fleet; true the first time only. */
+  /** Abort what is still open upstream and give back what the lease holds; true the first time only. */
   const giveBack = (outcome: Outcome, error: unknown, usage?: Usage, timings?: Timings): boolean => {
     if (released) return false;
     released = true;
     clientSignal.removeEventListener('abort', onClientAbort);
     if (outcome !== 'done') upstream.abort(clientSignal.aborted ? clientSignal.reason : error);
-    // The fleet first: if this failure opens the circuit, the backend leaves the scheduler before
-    // its freed slot could be handed to the next job, which would fail there too.
-    if (outcome === 'done') {
-      const loadMs = timings?.loadNs === undefined ? undefined : timings.loadNs / 1e6;
-      const processingMs = clock.now() - startedAt;
-      fleet.report(backend.name, { ok: true, model: req.model, processingMs, ...(loadMs ? { loadMs } : {}) });
-    } else if (outcome === 'failed') fleet.report(backend.name, { ok: false, error });
-    const dispatches =
-      outcome === 'cancelled'
-        ? scheduler.cancel(meta.id, 'cancelled')
-        : scheduler.finish(meta.id, outcome === 'done' ? 'done' : 'failed', jobUsage(usage, timings));
-    load.ended(backend.name, req.model);
-    owner.apply(dispatches);
+    kind.giveBack(outcome, error, usage, timings);
     return true;
   };
   const release = (error: unknown, usage?: Usage, timings?: Timings): void | Promise<void> => {
@@ -89,6 +140,7 @@ export function openLease(
       processingMs: clock.now() - startedAt,
       backend: backend.name,
       ...(usage ? { usage } : {}),
+      ...(kind.cloud ? { cloud: kind.cloud(usage) } : {}),
     });
   };
   const abandon = (error: unknown): void => {
@@ -97,7 +149,16 @@ export function openLease(
   const onClientAbort = () => void release(clientSignal.reason);
   clientSignal.addEventListener('abort', onClientAbort, { once: true });
   if (clientSignal.aborted) void release(clientSignal.reason);
-  return { backend, signal: upstream.signal, waitMs, release, abandon, ...route };
+  return {
+    backend,
+    signal: upstream.signal,
+    waitMs,
+    release,
+    abandon,
+    cloud: kind.cloud !== undefined,
+    ...(kind.upstreamModel === undefined ? {} : { upstreamModel: kind.upstreamModel }),
+    ...route,
+  };
 }
 
 /** Passes events through and releases the lease when the stream ends, however it ends. */

@@ -150,8 +150,8 @@ export class Metering implements Admission {
       ...(meta.keyId === undefined ? {} : { keyId: meta.keyId }),
       model: req.model,
       backend: finished.backend ?? '',
-      // Only Ollama backends exist so far; the cloud fallback will set this.
-      isCloud: false,
+      isCloud: finished.cloud !== undefined,
+      ...(finished.cloud === undefined ? {} : { costUsd: finished.cloud.costUsd }),
       protocol: meta.protocol,
       ...tokens,
       queueWaitMs: Math.max(0, Math.round(finished.waitMs)),

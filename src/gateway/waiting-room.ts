@@ -17,8 +17,14 @@ export interface WaitingJob {
   readonly enqueuedAt: number;
 }
 
+/** What ends a wait: a slot on a backend, or the request goes to the cloud fallback. */
+export type WaitResult =
+  { type: 'dispatched'; backend: string } | { type: 'fallback'; reason: 'wait_exceeded' | 'no_local_host' };
+
 interface Waiter extends WaitingJob {
-  resolve(backend: string): void;
+  /** The job may leave for the cloud (instead of failing) when no local backend is left. */
+  readonly canFallBack: boolean;
+  resolve(result: WaitResult): void;
   reject(reason: unknown): void;
 }
 
@@ -46,12 +52,16 @@ export class WaitingRoom {
     this.#deps = deps;
   }
 
-  /** Resolves with the backend the job was dispatched to. */
-  wait(job: WaitingJob, signal: AbortSignal): Promise<string> {
+  /**
+   * Resolves with the backend the job was dispatched to, or with `fallback` when the job may go to
+   * the cloud (`fallbackAfterMs` given) and has waited that long, or lost every local backend.
+   */
+  wait(job: WaitingJob, signal: AbortSignal, fallbackAfterMs?: number): Promise<WaitResult> {
     const { req, meta, enqueuedAt } = job;
     const { scheduler, clock } = this.#deps;
-    return new Promise<string>((resolve, reject) => {
+    return new Promise<WaitResult>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
+      let fallbackTimer: NodeJS.Timeout | undefined;
       const leave = (reason: unknown, outcome: 'cancelled' | 'timed_out') => {
         if (!this.#waiters.delete(meta.id)) return;
         cleanup();
@@ -63,6 +73,7 @@ export class WaitingRoom {
       const cleanup = () => {
         signal.removeEventListener('abort', onAbort);
         if (timer) clearTimeout(timer);
+        if (fallbackTimer) clearTimeout(fallbackTimer);
       };
       signal.addEventListener('abort', onAbort, { once: true });
       const maxWaitMs = this.#deps.maxQueueWaitMs;
@@ -76,11 +87,24 @@ export class WaitingRoom {
           leave(error, 'timed_out');
         }, maxWaitMs);
       }
+      if (fallbackAfterMs !== undefined) {
+        // Leaves the line without settling: the request goes on, in the cloud.
+        fallbackTimer = setTimeout(
+          () => {
+            if (!this.#waiters.delete(meta.id)) return;
+            cleanup();
+            this.apply(scheduler.cancel(meta.id, 'fallback'));
+            resolve({ type: 'fallback', reason: 'wait_exceeded' });
+          },
+          Math.max(0, fallbackAfterMs),
+        );
+      }
       this.#waiters.set(meta.id, {
         ...job,
-        resolve: (backend) => {
+        canFallBack: fallbackAfterMs !== undefined,
+        resolve: (result) => {
           cleanup();
-          resolve(backend);
+          resolve(result);
         },
         reject: (reason) => {
           cleanup();
@@ -97,7 +121,7 @@ export class WaitingRoom {
       const waiter = this.#waiters.get(d.jobId);
       if (waiter) {
         this.#waiters.delete(d.jobId);
-        waiter.resolve(d.backend);
+        waiter.resolve({ type: 'dispatched', backend: d.backend });
       } else {
         // Every dispatch has already taken a slot; one nobody waits for any more (gateway shutting
         // down) is handed straight back, or the slot would leak.
@@ -124,6 +148,8 @@ export class WaitingRoom {
       error = err;
     }
     this.#waiters.delete(job.jobId);
+    // Already out of the scheduler (stranded, or refused on resubmission).
+    if (waiter.canFallBack) return waiter.resolve({ type: 'fallback', reason: 'no_local_host' });
     void this.#deps.finished(req, meta, { outcome: 'failed', error, waitMs: clock.now() - enqueuedAt });
     waiter.reject(error);
   }

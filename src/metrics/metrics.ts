@@ -65,6 +65,18 @@ export function createMetrics(gateway: Gateway, scheduler: Scheduler): Metrics {
     labelNames: ['backend', 'kind'] as const,
     registers: [registry],
   });
+  const fallbacks = new Counter({
+    name: 'corral_fallback_total',
+    help: 'Requests sent to the cloud fallback, by cloud model and reason (predicted_wait, wait_exceeded, no_local_host)',
+    labelNames: ['model', 'reason'] as const,
+    registers: [registry],
+  });
+  const cloudCost = new Counter({
+    name: 'corral_cloud_cost_usd_total',
+    help: 'US dollars spent on the cloud fallback (from fallback.prices), by cloud model',
+    labelNames: ['model'] as const,
+    registers: [registry],
+  });
   // One snapshot per scrape, shared by every gauge below (each collect() would take its own).
   let scrape: SchedulerSnapshot | undefined;
   const snap = (): SchedulerSnapshot => scrape ?? scheduler.snapshot();
@@ -230,7 +242,9 @@ export function createMetrics(gateway: Gateway, scheduler: Scheduler): Metrics {
       if (e.backend) processing.observe({ model: e.model, backend: e.backend }, e.processingMs / 1000);
       if (e.inputTokens) tokens.inc({ model: e.model, direction: 'input' }, e.inputTokens);
       if (e.outputTokens) tokens.inc({ model: e.model, direction: 'output' }, e.outputTokens);
+      if (e.cloud?.costUsd) cloudCost.inc({ model: e.cloud.model }, e.cloud.costUsd);
     }),
+    gateway.events.on('fallback', (e) => fallbacks.inc({ model: e.cloudModel, reason: e.reason })),
     gateway.events.on('upstream_error', (e) => upstreamErrors.inc({ backend: e.backend, kind: e.errorKind })),
   ];
 

@@ -180,4 +180,33 @@ describe('route', () => {
     const decision = route({ model: 'a' }, fleet(host('h1', { circuit: 'open' })), live());
     expect(decision).toEqual({ type: 'unavailable', model: 'a', retryAfterMs: 5000 });
   });
+
+  describe('conversation affinity', () => {
+    const both = () => [
+      host('h1', { loaded: loaded('a:latest') }),
+      host('h2', { loaded: loaded('a:latest') }),
+    ];
+
+    it('prefers the host that served the conversation when both are free', () => {
+      expect(listed(route({ model: 'a' }, fleet(...both()), live()))).toEqual(['h1', 'h2']);
+      const decision = route({ model: 'a', affinity: 'h2', promptTokens: 2000 }, fleet(...both()), live());
+      expect(listed(decision)).toEqual(['h2', 'h1']);
+      expect(decision).toMatchObject({
+        candidates: [{ backend: 'h2', affinityMs: 2000 }, { affinityMs: 0 }],
+      });
+    });
+
+    it('gives it up when the wait there costs more than the cache saves', () => {
+      const busy = live({ h2: { 'a:latest': 1 } });
+      expect(
+        listed(route({ model: 'a', affinity: 'h2', promptTokens: 100 }, fleet(...both()), busy)),
+      ).toEqual(['h1', 'h2']);
+    });
+
+    it('saves nothing where the model is not resident any more', () => {
+      const hosts = [host('h1', { loaded: loaded('a:latest') }), host('h2')];
+      const decision = route({ model: 'a', affinity: 'h2', promptTokens: 50_000 }, fleet(...hosts), live());
+      expect(listed(decision)).toEqual(['h1']);
+    });
+  });
 });

@@ -6,6 +6,12 @@ export interface RouteJob {
   readonly model: string;
   /** Backends not to use (already failed for this request). */
   readonly exclude?: ReadonlySet<string>;
+  /** The host that served this conversation's previous turn (its prompt cache is there). */
+  readonly affinity?: string;
+  /** Estimated prompt tokens: what the affinity host would not have to read again. */
+  readonly promptTokens?: number;
+  /** The context size the request asks for (`num_ctx`); a host with another one loaded reloads. */
+  readonly numCtx?: number;
 }
 
 /** The gateway's own bookkeeping, which the fleet does not see: what runs and waits right now. */
@@ -23,12 +29,15 @@ export interface RouterOptions {
   readonly defaultLoadMs: number;
   /** `retry-after` when every host with the model is down. */
   readonly unavailableRetryAfterMs: number;
+  /** Prompt evaluation speed assumed for the prompt-cache saving of affinity (GPU: ~1,000 tok/s). */
+  readonly msPerPromptToken: number;
 }
 
 export const DEFAULT_ROUTER_OPTIONS: RouterOptions = {
   defaultServiceMs: 5_000,
   defaultLoadMs: 10_000,
   unavailableRetryAfterMs: 5_000,
+  msPerPromptToken: 1,
 };
 
 /** One eligible backend with the prediction that ranked it (shown on the status page). */
@@ -40,6 +49,8 @@ export interface Candidate {
   readonly loadMs: number;
   /** Loading here would push out a model that is in use. */
   readonly evictsBusy: boolean;
+  /** Prompt-cache time saved here because this host served the conversation before. */
+  readonly affinityMs: number;
   readonly completionMs: number;
   readonly weight: number;
 }
@@ -86,10 +97,22 @@ export function route(
       : { type: 'unavailable', model: job.model, retryAfterMs: options.unavailableRetryAfterMs };
   }
   const measuredLoadMs = anyMeasuredLoad(fleet.backends, model);
-  const residentCount = usable.filter((b) => isResident(b, model, load)).length;
+  const residentCount = usable.filter((b) => isResident(b, model, load, job.numCtx)).length;
   const queued = load.queuedByModel.get(model) ?? 0;
+  // Ollama reuses a slot's KV cache for a prompt that extends the last one: the host that served
+  // the previous turn skips reading the history again. Only where the model is still resident.
+  const cacheSavingMs = (job.promptTokens ?? 0) * options.msPerPromptToken;
   const candidates = usable.map((b) =>
-    predict(b, model, load, queued / Math.max(1, residentCount), measuredLoadMs, options),
+    predict(
+      b,
+      model,
+      job.numCtx,
+      load,
+      queued / Math.max(1, residentCount),
+      measuredLoadMs,
+      options,
+      job.affinity === b.name ? cacheSavingMs : 0,
+    ),
   );
   candidates.sort(compareCandidates);
   const bestResident = candidates.find((c) => c.resident);
@@ -102,16 +125,18 @@ export function route(
 function predict(
   b: BackendView,
   model: string,
+  numCtx: number | undefined,
   load: LiveLoad,
   queuedShare: number,
   measuredLoadMs: number | undefined,
   options: RouterOptions,
+  cacheSavingMs: number,
 ): Candidate {
   const runningHere = load.running.get(b.name);
   const running = runningHere?.get(model) ?? 0;
   const slots = Math.max(1, b.slotsPerModel);
   const freeSlots = Math.max(0, slots - running);
-  const resident = isResident(b, model, load);
+  const resident = isResident(b, model, load, numCtx);
   const perf = b.perf[model];
   const serviceMs = perf?.serviceMs ?? options.defaultServiceMs;
   // Invariant of the scheduler: nobody waits for a model while a listed host has a free slot, so
@@ -121,9 +146,14 @@ function predict(
   const loadMs = resident ? 0 : (perf?.loadMs ?? measuredLoadMs ?? options.defaultLoadMs);
   const others = residentModels(b, load).filter((m) => m !== model);
   const evicts = !resident && others.length >= b.maxLoadedModels;
-  // Ollama waits for a busy victim's requests to finish before unloading it (§4.4 step 2).
-  const evictsBusy = evicts && others.every((m) => (runningHere?.get(m) ?? 0) > 0);
+  // Ollama waits for a busy victim's requests to finish before unloading it (§4.4 step 2); a
+  // reload for another num_ctx waits for the model's own running requests (§4.5).
+  const reloadsBusy = !resident && running > 0;
+  const evictsBusy = (evicts && others.every((m) => (runningHere?.get(m) ?? 0) > 0)) || reloadsBusy;
   const evictionWaitMs = evictsBusy ? options.defaultServiceMs : 0;
+  // A saving never makes a prediction negative, and a busy or cold host gains nothing from it
+  // beyond what its wait and load cost: affinity wins only when it saves more than it costs.
+  const affinityMs = resident ? Math.min(cacheSavingMs, serviceMs) : 0;
   return {
     backend: b.name,
     resident,
@@ -131,7 +161,8 @@ function predict(
     waitMs,
     loadMs,
     evictsBusy,
-    completionMs: waitMs + loadMs + evictionWaitMs + serviceMs,
+    affinityMs,
+    completionMs: waitMs + loadMs + evictionWaitMs + serviceMs - affinityMs,
     weight: b.weight,
   };
 }
@@ -145,9 +176,19 @@ function compareCandidates(a: Candidate, b: Candidate): number {
   );
 }
 
-/** Resident = the host reports it loaded, or we have a request running there (it is loading). */
-function isResident(b: BackendView, model: string, load: LiveLoad): boolean {
-  return (load.running.get(b.name)?.get(model) ?? 0) > 0 || b.loaded.some((m) => m.name === model);
+/**
+ * Resident = the host reports it loaded, or we have a request running there (it is loading). Not
+ * resident for a request asking another `num_ctx` than the host loaded it with: Ollama would
+ * reload it (reference/ollama-api.md §4.5), so the router counts the load and prefers a host
+ * already at that size; requests of different sizes settle on different hosts instead of
+ * reloading one back and forth. (Ollama caps num_ctx to the model's training context, which the
+ * gateway does not know; a request above it may look like a mismatch and cost a load estimate.)
+ */
+function isResident(b: BackendView, model: string, load: LiveLoad, numCtx: number | undefined): boolean {
+  const loaded = b.loaded.find((m) => m.name === model);
+  if (loaded && numCtx !== undefined && loaded.contextLength !== undefined && loaded.contextLength !== numCtx)
+    return false;
+  return (load.running.get(b.name)?.get(model) ?? 0) > 0 || loaded !== undefined;
 }
 
 function residentModels(b: BackendView, load: LiveLoad): string[] {

@@ -66,7 +66,13 @@ describe('SchedulerStats', () => {
     });
     clock.advance(300_000);
     expect(stats.snapshot(EMPTY).window).toMatchObject({ completed: 0, avgProcessingMs: null });
-    expect(stats.snapshot(EMPTY).totals).toEqual({ done: 2, failed: 0, cancelled: 0, timed_out: 0 });
+    expect(stats.snapshot(EMPTY).totals).toEqual({
+      done: 2,
+      failed: 0,
+      cancelled: 0,
+      timed_out: 0,
+      fallback: 0,
+    });
   });
 
   it('averages processing over done jobs only, and lists the last completions newest first', () => {
@@ -83,7 +89,7 @@ describe('SchedulerStats', () => {
     const snap = stats.snapshot(EMPTY);
     expect(snap.window.avgProcessingMs).toBe(1_000);
     expect(snap.recent.map((r) => r.id)).toEqual(['c', 'b']);
-    expect(snap.totals).toEqual({ done: 1, failed: 1, cancelled: 1, timed_out: 0 });
+    expect(snap.totals).toEqual({ done: 1, failed: 1, cancelled: 1, timed_out: 0, fallback: 0 });
   });
 });
 

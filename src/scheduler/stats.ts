@@ -169,7 +169,13 @@ export class SchedulerStats {
   readonly #livePriorities = new LiveTally();
   /** Oldest first; at most `#recentLimit` long (a small array, so shift() is cheap). */
   readonly #recent: CompletionSample[] = [];
-  readonly #totals: Record<FinalState, number> = { done: 0, failed: 0, cancelled: 0, timed_out: 0 };
+  readonly #totals: Record<FinalState, number> = {
+    done: 0,
+    failed: 0,
+    cancelled: 0,
+    timed_out: 0,
+    fallback: 0,
+  };
   readonly #rejected = new Map<ErrorKind, number>();
 
   constructor(clock: Clock, options: StatsOptions = {}) {

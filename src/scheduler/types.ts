@@ -33,10 +33,11 @@ export interface QueuedJob extends JobSpec {
   readonly enqueuedAtMs: number;
 }
 
-export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled' | 'timed_out';
+/** `fallback`: left the local queue for the cloud fallback (it goes on there, outside the scheduler). */
+export type JobState = 'queued' | 'running' | 'done' | 'failed' | 'cancelled' | 'timed_out' | 'fallback';
 export type FinalState = Exclude<JobState, 'queued' | 'running'>;
 export type FinishOutcome = 'done' | 'failed';
-export type CancelReason = 'cancelled' | 'timed_out';
+export type CancelReason = 'cancelled' | 'timed_out' | 'fallback';
 
 /** "Start job `jobId` on `backend` now": a slot has already been taken for it. */
 export interface Dispatch {

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { Fleet } from '../backends/fleet.js';
+import { AnthropicBackend } from '../backends/anthropic/anthropic-backend.js';
 import { OllamaBackend } from '../backends/ollama/ollama-backend.js';
 import type { Config } from '../config/index.js';
 import { systemClock } from '../core/clock.js';
@@ -13,6 +14,7 @@ import { buildScheduler } from './build-scheduler.js';
 import { buildServer } from './build-server.js';
 import { resolve } from 'node:path';
 import type { Store } from '../core/store-port.js';
+import { CloudFallback } from '../gateway/cloud-fallback.js';
 import { Metering } from '../gateway/metering.js';
 import { openStore } from '../store/open-store.js';
 
@@ -36,7 +38,7 @@ export interface Corral {
 export async function createCorral(
   config: Config,
   log: Logger,
-  options: { clock?: Clock; version?: string; now?: () => number } = {},
+  options: { clock?: Clock; version?: string; now?: () => number; env?: NodeJS.ProcessEnv } = {},
 ): Promise<Corral> {
   const clock = options.clock ?? systemClock;
   // Wall clock for persisted times (quota windows, usage rows); tests pin it.
@@ -70,12 +72,16 @@ export async function createCorral(
   // The first discovery (bounded by fleet.checkTimeoutMs) before traffic: the router then knows
   // from the first request which host has which model loaded.
   await fleet.refresh();
+  const fallback = buildFallback(config, options.env ?? process.env);
+  if (fallback)
+    log.info({ backend: fallback.backend.url, maxWaitMs: fallback.maxWaitMs }, 'cloud fallback on');
   const { scheduler, tenants } = buildScheduler(config, clock, log);
   const gateway = new Gateway({
     scheduler,
     tenants,
     admission: metering,
     backends,
+    ...(fallback ? { fallback } : {}),
     fleet,
     clock,
     log: log.child({ component: 'gateway' }),
@@ -137,5 +143,35 @@ export function openConfiguredStore(config: Config, now: () => number = Date.now
     path: resolve(config.store.path),
     synchronous: config.store.synchronous,
     ...common,
+  });
+}
+
+/**
+ * The cloud fallback from `fallback.*`, or undefined when it is off. Its key comes from config or
+ * `ANTHROPIC_API_KEY`; turning the fallback on without one is a start-up error, not a surprise at
+ * the first overflow.
+ */
+function buildFallback(config: Config, env: NodeJS.ProcessEnv): CloudFallback | undefined {
+  const f = config.fallback;
+  if (!f.enabled) return undefined;
+  const apiKey = f.apiKey ?? env['ANTHROPIC_API_KEY'];
+  if (apiKey === undefined || apiKey === '')
+    throw new Error(
+      'fallback.enabled is true but no cloud API key is set: give fallback.apiKey (or CORRAL_FALLBACK__API_KEY), or set ANTHROPIC_API_KEY',
+    );
+  const backend = new AnthropicBackend({
+    name: f.name,
+    apiKey,
+    ...(f.baseUrl === undefined ? {} : { baseUrl: f.baseUrl }),
+    defaultMaxTokens: f.defaultMaxTokens,
+    maxRetries: f.maxRetries,
+    timeoutMs: f.timeoutMs,
+  });
+  return new CloudFallback({
+    backend,
+    maxWaitMs: f.maxWaitMs,
+    models: f.models,
+    tenants: f.tenants,
+    prices: f.prices,
   });
 }

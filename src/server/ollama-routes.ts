@@ -16,13 +16,14 @@ import {
   encodeInstalledModels,
   encodeLegacyEmbeddingsResponse,
   encodeLoadedModels,
+  keepAliveChunk,
   ollamaErrorFor,
   ollamaStreamErrorLine,
 } from '../protocols/ollama/index.js';
 import { clientSignal } from './client-signal.js';
 import { toCorralErrorFromHttp } from './http-errors.js';
 import { parseJsonBody } from './json-body.js';
-import { replyHeaders } from './reply-headers.js';
+import { generateFor, replyHeaders } from './reply-headers.js';
 import { requestMeta } from './request-meta.js';
 import { pipeFrames, startStream } from './stream-writer.js';
 import { renderErrorsWith } from './protocol-errors.js';
@@ -35,9 +36,9 @@ const NDJSON_HEADERS = { 'content-type': 'application/x-ndjson' };
  */
 export async function ollamaRoutes(
   app: FastifyInstance,
-  opts: { gateway: Gateway; authenticate?: Authenticate },
+  opts: { gateway: Gateway; authenticate?: Authenticate; keepAliveMs: number },
 ): Promise<void> {
-  const { gateway } = opts;
+  const { gateway, keepAliveMs } = opts;
   // Keys mode: refused callers get this plugin's own 401 shape from the error handler below.
   if (opts.authenticate) app.addHook('onRequest', opts.authenticate);
 
@@ -62,11 +63,11 @@ export async function ollamaRoutes(
 
   app.post('/api/chat', async (request, reply) => {
     const req = decodeChatRequest(parseJsonBody(request.body));
-    return serveGeneration(gateway, request, reply, req);
+    return serveGeneration(gateway, request, reply, req, keepAliveMs);
   });
   app.post('/api/generate', async (request, reply) => {
     const req = decodeGenerateRequest(parseJsonBody(request.body));
-    return serveGeneration(gateway, request, reply, req);
+    return serveGeneration(gateway, request, reply, req, keepAliveMs);
   });
 
   app.post('/api/embed', async (request, reply) => {
@@ -87,50 +88,87 @@ export async function ollamaRoutes(
  * Streams or aggregates one generation. A streamed request that has to wait gets its headers (and
  * so its `x-request-id`) as soon as it is queued; one that starts at once keeps Ollama's habit of
  * answering a failure before the first token with a real status code (reference §3.3).
+ *
+ * Until the first real chunk, silence is filled with empty `done:false` chunks (`keepAliveChunk`)
+ * every `keepAliveMs`, as the SSE protocols fill it with pings (sse-generation.ts): a client that
+ * waits in the queue, or behind a cold model load, would otherwise hear nothing for minutes and
+ * give up (Node fetch: 300 s). An upstream that stays silent for a third of the interval before
+ * answering starts the response the same way, trading the real status code for the client's
+ * patience. Once tokens flow the stream is as lively as Ollama's own, and stopping there means no
+ * keep-alive can ever follow the `done:true` line.
  */
 async function serveGeneration(
   gateway: Gateway,
   request: FastifyRequest,
   reply: FastifyReply,
   req: ChatRequest | GenerateRequest,
+  keepAliveMs: number,
 ): Promise<unknown> {
   const signal = clientSignal(reply.raw);
   const meta = requestMeta(request, 'ollama');
   if (!req.stream) {
-    const generation = await gateway.generate(req, meta, { signal });
+    const generation = await generateFor(gateway, reply, req, meta, { signal });
     const aggregate = req.kind === 'chat' ? aggregateChat : aggregateGenerate;
     return aggregate(generation.events, { model: req.model, extraTotalNs: msToNs(generation.waitMs) });
   }
-  const headers = { ...NDJSON_HEADERS, ...replyHeaders(reply) };
-  let generation;
+  const res = reply.raw;
+  // Read when the response starts: the gateway may add headers until then (x-corral-served-by).
+  const headers = () => ({ ...NDJSON_HEADERS, ...replyHeaders(reply) });
+  let lastWriteMs = performance.now();
+  /** The first real chunk went out: from here on the upstream's tokens keep the line alive. */
+  let flowing = false;
+  const keepAlive = setInterval(() => {
+    if (flowing || res.destroyed) return;
+    const silenceMs = res.headersSent ? keepAliveMs : keepAliveMs / 3;
+    if (performance.now() - lastWriteMs < silenceMs - 50) return;
+    startStream(res, 200, headers());
+    res.write(JSON.stringify(keepAliveChunk(req.kind, req.model)) + '\n');
+    lastWriteMs = performance.now();
+  }, keepAliveMs / 3);
   try {
-    generation = await gateway.generate(req, meta, {
-      signal,
-      onQueue: (event) => {
-        if (event.type === 'queued') startStream(reply.raw, 200, headers, true);
-      },
-    });
-  } catch (err) {
-    if (!reply.raw.headersSent) throw err;
-    // Headers already went out while queued: the failure becomes the in-stream error line.
+    let generation;
+    try {
+      generation = await generateFor(gateway, reply, req, meta, {
+        signal,
+        onQueue: (event) => {
+          if (event.type !== 'queued') return;
+          startStream(res, 200, headers(), true);
+          lastWriteMs = performance.now();
+        },
+      });
+    } catch (err) {
+      if (!res.headersSent) throw err;
+      // Headers already went out while queued: the failure becomes the in-stream error line.
+      reply.hijack();
+      await pipeFrames(res, failing(err), signal, lineForError);
+      return reply;
+    }
     reply.hijack();
-    await pipeFrames(reply.raw, failing(err), signal, lineForError);
+    startStream(res, 200, headers());
+    const encode = req.kind === 'chat' ? encodeChatStream : encodeGenerateStream;
+    const chunks = encode(generation.events, { model: req.model, extraTotalNs: msToNs(generation.waitMs) });
+    await pipeFrames(
+      res,
+      toLines(chunks, () => (flowing = true)),
+      signal,
+      lineForError,
+    );
     return reply;
+  } finally {
+    clearInterval(keepAlive);
   }
-  reply.hijack();
-  startStream(reply.raw, 200, headers);
-  const encode = req.kind === 'chat' ? encodeChatStream : encodeGenerateStream;
-  const chunks = encode(generation.events, { model: req.model, extraTotalNs: msToNs(generation.waitMs) });
-  await pipeFrames(reply.raw, toLines(chunks), signal, lineForError);
-  return reply;
 }
 
 function lineForError(err: unknown): string {
   return JSON.stringify(ollamaStreamErrorLine(toCorralErrorFromHttp(err))) + '\n';
 }
 
-async function* toLines(chunks: AsyncIterable<object>): AsyncGenerator<string> {
-  for await (const chunk of chunks) yield JSON.stringify(chunk) + '\n';
+/** `onFirst` runs before the first line is handed to the writer (keep-alives stop there). */
+async function* toLines(chunks: AsyncIterable<object>, onFirst: () => void): AsyncGenerator<string> {
+  for await (const chunk of chunks) {
+    onFirst();
+    yield JSON.stringify(chunk) + '\n';
+  }
 }
 
 // eslint-disable-next-line require-yield

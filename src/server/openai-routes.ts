@@ -16,6 +16,7 @@ import {
 import { clientSignal } from './client-signal.js';
 import { toCorralErrorFromHttp } from './http-errors.js';
 import { parseJsonBody } from './json-body.js';
+import { generateFor } from './reply-headers.js';
 import { requestMeta } from './request-meta.js';
 import { serveSseGeneration } from './sse-generation.js';
 import { renderErrorsWith } from './protocol-errors.js';
@@ -43,7 +44,7 @@ export async function openaiRoutes(
       includeUsage,
     };
     if (!req.stream) {
-      const generation = await gateway.generate(req, meta, { signal });
+      const generation = await generateFor(gateway, reply, req, meta, { signal });
       return aggregateChatCompletion(generation.events, ctx);
     }
     return serveSseGeneration(

@@ -7,9 +7,13 @@ const PRIORITY_HEADER = 'x-corral-priority';
 const SAFE_NAME = /^[A-Za-z0-9._@:-]{1,64}$/;
 
 /**
- * Who is asking. Keys mode: the tenant of the key the auth hook verified. Open mode: the `x-corral-user` header when the
- * client names itself, else the API key it sent (hashed: a key never appears in a tenant name,
- * a log or a metric label), else its address. The id is the one Fastify assigned (a valid
+ * Who is asking. Keys mode: the tenant of the key the auth hook verified. Open mode (issue 5): the
+ * API key the client sent, hashed (a key never appears in a tenant name, a log or a metric label),
+ * else the `x-corral-user` header when the client names itself, else its address. The key comes
+ * first (issue 5's order): it is the credential a client is configured with, while the header is a
+ * free label any caller can set. SDK users who share one placeholder key fall into one tenant
+ * whatever header they send; each gets a tenant of their own by using their own placeholder key
+ * (it is only hashed, never checked). The id is the one Fastify assigned (a valid
  * client-supplied `x-request-id`, or a fresh one), so a client can poll `GET /api/queue/{id}`.
  * A priority hint travels as `x-corral-priority`; the scheduler clamps it to what the tenant may use.
  */
@@ -29,6 +33,7 @@ export function requestMeta(request: FastifyRequest, protocol: ClientProtocol): 
       priority: hint ?? tenant.priority,
       tenantSettings: { weight: tenant.weight, maxPriority: tenant.priority },
       allowedModels: tenant.allowedModels,
+      cloudFallback: tenant.cloudFallback,
     };
   }
   return {
@@ -39,11 +44,12 @@ export function requestMeta(request: FastifyRequest, protocol: ClientProtocol): 
   };
 }
 
+/** Open mode's tenant: `key:<hash>`, else `user:<name>`, else `ip:<address>` (see requestMeta). */
 export function tenantOf(request: FastifyRequest): string {
-  const user = headerValue(request, USER_HEADER);
-  if (user !== undefined && SAFE_NAME.test(user)) return `user:${user}`;
   const key = apiKeyOf(request);
   if (key !== undefined) return `key:${createHash('sha256').update(key).digest('hex').slice(0, 16)}`;
+  const user = headerValue(request, USER_HEADER);
+  if (user !== undefined && SAFE_NAME.test(user)) return `user:${user}`;
   return `ip:${request.ip}`;
 }
 

@@ -2,7 +2,7 @@ import type { FastifyReply } from 'fastify';
 import type { ChatEvent, ChatRequest, RequestMeta } from '../core/chat.js';
 import type { QueueEvent } from '../core/queue-events.js';
 import type { Gateway } from '../gateway/gateway.js';
-import { replyHeaders } from './reply-headers.js';
+import { generateFor, replyHeaders } from './reply-headers.js';
 import { pipeFrames, startStream } from './stream-writer.js';
 
 /** What an SSE protocol (Anthropic, OpenAI) supplies to stream one generation. */
@@ -44,11 +44,12 @@ export async function serveSseGeneration(
   keepAliveMs: number,
 ): Promise<FastifyReply> {
   const res = reply.raw;
-  const headers = { ...SSE_HEADERS, ...codec.headers, ...replyHeaders(reply) };
+  // Read when the response starts: the gateway may add headers until then (x-corral-served-by).
+  const headers = () => ({ ...SSE_HEADERS, ...codec.headers, ...replyHeaders(reply) });
   let lastWriteMs = performance.now();
   const write = (frame: string | undefined) => {
     if (frame === undefined || res.destroyed) return;
-    startStream(res, 200, headers);
+    startStream(res, 200, headers());
     res.write(frame);
     lastWriteMs = performance.now();
   };
@@ -62,7 +63,7 @@ export async function serveSseGeneration(
   try {
     let generation;
     try {
-      generation = await gateway.generate(req, meta, {
+      generation = await generateFor(gateway, reply, req, meta, {
         signal,
         // A request that starts at once sends nothing early: a failure before its first token
         // still gets a real status code.
@@ -78,7 +79,7 @@ export async function serveSseGeneration(
       return reply;
     }
     reply.hijack();
-    startStream(res, 200, headers);
+    startStream(res, 200, headers());
     await pipeFrames(
       res,
       tap(codec.frames(generation.events), () => (lastWriteMs = performance.now())),

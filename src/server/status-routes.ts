@@ -37,10 +37,13 @@ export async function statusRoutes(app: FastifyInstance, deps: StatusRouteDeps):
       uptimeSeconds: Math.round((clock.now() - deps.startedAtMs) / 1000),
       backends,
       // Why recent requests went where they went: eligible backends, best first, with predictions.
+      // The cloud fallback, when on: where it goes and the wait bound (counts are in /metrics and usage).
+      fallback: gateway.fallbackStatus() ?? { enabled: false },
       routing: gateway.recentRoutes().map((r) => ({
         id: r.id,
         model: r.model,
         agoMs: Math.round(now - r.atMs),
+        ...(r.fallback ? { fallback: r.fallback } : {}),
         candidates: r.candidates.map((c) => ({
           ...c,
           waitMs: Math.round(c.waitMs),
@@ -67,6 +70,7 @@ export async function statusRoutes(app: FastifyInstance, deps: StatusRouteDeps):
       model: job.model,
       ...(job.position === undefined ? {} : { position: job.position, ahead: job.ahead }),
       ...(job.startInMs === undefined ? {} : { etaMs: Math.round(job.startInMs) }),
+      ...(job.finishInMs === undefined ? {} : { finishEtaMs: Math.round(job.finishInMs) }),
       ...(job.backend === undefined ? {} : { backend: job.backend }),
       waitedMs: Math.round((job.startedAtMs ?? job.finishedAtMs ?? now) - job.enqueuedAtMs),
       ...(job.startedAtMs === undefined

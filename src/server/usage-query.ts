@@ -62,7 +62,18 @@ function parseTime(text: string, param: string): number {
 
 /** Rows for a table or JSON: the group's dimensions first, then the counts. */
 export function usageTableRows(groups: readonly UsageGroup[], dims: readonly UsageDimension[]): string[][] {
-  const header = [...dims, 'requests', 'input', 'output', 'errors', 'cancelled', 'wait ms', 'processing ms'];
+  const header = [
+    ...dims,
+    'requests',
+    'input',
+    'output',
+    'errors',
+    'cancelled',
+    'wait ms',
+    'processing ms',
+    'cloud',
+    'cost usd',
+  ];
   const body = groups.map((g) => [
     ...dims.map((d) => g.group[d] ?? ''),
     String(g.requests),
@@ -72,6 +83,8 @@ export function usageTableRows(groups: readonly UsageGroup[], dims: readonly Usa
     String(g.cancelled),
     String(g.queueWaitMs),
     String(g.processingMs),
+    String(g.cloudRequests),
+    g.costUsd.toFixed(6),
   ]);
   return [header, ...body];
 }

@@ -217,7 +217,22 @@ export function describeStore(
           }),
           usageRow({ requestId: 'd', tenantId: 'beta', model: 'm1', finishedAt: T0 + DAY, cancelled: true }),
           usageRow({ requestId: 'e', tenantId: 'acme', model: 'm1', finishedAt: T0 + 2 * DAY }),
-          usageRow({ requestId: 'f', tenantId: 'acme', keyId: 'k9', isCloud: true, finishedAt: T0 - DAY }),
+          usageRow({
+            requestId: 'f',
+            tenantId: 'acme',
+            keyId: 'k9',
+            isCloud: true,
+            costUsd: 0.001234,
+            finishedAt: T0 - DAY,
+          }),
+          // Cloud cost is summed to the micro-dollar, without float drift.
+          usageRow({
+            requestId: 'g',
+            tenantId: 'acme',
+            isCloud: true,
+            costUsd: 0.000101,
+            finishedAt: T0 - DAY + 1,
+          }),
         ];
         for (const row of rows) await store.recordUsage(row);
         const range = { from: T0, to: T0 + 2 * DAY };
@@ -232,6 +247,8 @@ export function describeStore(
             cancelled: 0,
             queueWaitMs: 10,
             processingMs: 200,
+            cloudRequests: 0,
+            costUsd: 0,
           },
           {
             group: { tenant: 'beta' },
@@ -242,6 +259,8 @@ export function describeStore(
             cancelled: 1,
             queueWaitMs: 10,
             processingMs: 200,
+            cloudRequests: 0,
+            costUsd: 0,
           },
         ]);
         const byModelDay = await store.queryUsage({ ...range, groupBy: ['day', 'model'] });
@@ -252,7 +271,13 @@ export function describeStore(
         ]);
         const total = await store.queryUsage({ from: T0 - DAY, to: T0 + 3 * DAY });
         expect(total).toHaveLength(1);
-        expect(total[0]).toMatchObject({ group: {}, requests: 6, inputTokens: 60 });
+        expect(total[0]).toMatchObject({
+          group: {},
+          requests: 7,
+          inputTokens: 70,
+          cloudRequests: 2,
+          costUsd: 0.001335,
+        });
         const empty = await store.queryUsage({ from: 0, to: 1 });
         expect(empty).toEqual([
           {
@@ -264,6 +289,8 @@ export function describeStore(
             cancelled: 0,
             queueWaitMs: 0,
             processingMs: 0,
+            cloudRequests: 0,
+            costUsd: 0,
           },
         ]);
         const acme = await store.queryUsage({
@@ -273,12 +300,12 @@ export function describeStore(
           groupBy: 'model',
         });
         expect(acme.map((g) => [g.group.model, g.requests])).toEqual([
-          ['llama3.2', 1],
+          ['llama3.2', 2],
           ['m1', 2],
           ['m2', 1],
         ]);
         const key = await store.listUsage({ from: 0, to: T0 + 3 * DAY, keyId: 'k9' });
-        expect(key.map((r) => [r.requestId, r.isCloud])).toEqual([['f', true]]);
+        expect(key.map((r) => [r.requestId, r.isCloud, r.costUsd])).toEqual([['f', true, 0.001234]]);
         const newestFirst = await store.listUsage({ from: 0, to: T0 + 3 * DAY, limit: 2 });
         expect(newestFirst.map((r) => r.requestId)).toEqual(['e', 'd']);
       });

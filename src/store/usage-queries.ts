@@ -14,7 +14,7 @@ import type { SqlDb, SqlExecutor, SqlParam, SqlRow } from './sql-db.js';
 function checkCount(name: string, value: number): number {
   if (!Number.isFinite(value) || value < 0)
     throw new CorralError('invalid_request', `${name} must be a non-negative number, got ${value}`);
-  return Math.round(value);
+  return value;
 }
 
 /**
@@ -24,8 +24,8 @@ function checkCount(name: string, value: number): number {
 export async function insertUsage(tx: SqlExecutor, row: UsageInput, audit: boolean): Promise<void> {
   await tx.query(
     `INSERT INTO usage (request_id, tenant_id, key_id, model, backend, is_cloud, protocol, input_tokens,
-       output_tokens, queue_wait_ms, processing_ms, status, cancelled, finished_at, audit_text)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (request_id) DO NOTHING`,
+       output_tokens, queue_wait_ms, processing_ms, status, cancelled, finished_at, audit_text, cost_micro_usd)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (request_id) DO NOTHING`,
     [
       row.requestId,
       row.tenantId,
@@ -34,14 +34,15 @@ export async function insertUsage(tx: SqlExecutor, row: UsageInput, audit: boole
       row.backend,
       row.isCloud,
       row.protocol,
-      checkCount('inputTokens', row.inputTokens),
-      checkCount('outputTokens', row.outputTokens),
-      checkCount('queueWaitMs', row.queueWaitMs),
-      checkCount('processingMs', row.processingMs),
+      Math.round(checkCount('inputTokens', row.inputTokens)),
+      Math.round(checkCount('outputTokens', row.outputTokens)),
+      Math.round(checkCount('queueWaitMs', row.queueWaitMs)),
+      Math.round(checkCount('processingMs', row.processingMs)),
       row.status,
       row.cancelled,
       Math.round(row.finishedAt),
       audit ? (row.auditText ?? null) : null,
+      Math.round(checkCount('costUsd', row.costUsd ?? 0) * 1e6),
     ],
   );
 }
@@ -69,6 +70,7 @@ function toUsage(row: SqlRow): UsageRecord {
     status: str(row, 'status'),
     cancelled: bool(row, 'cancelled'),
     finishedAt: int(row, 'finished_at'),
+    costUsd: int(row, 'cost_micro_usd') / 1e6,
   };
   const keyId = optStr(row, 'key_id');
   const auditText = optStr(row, 'audit_text');
@@ -137,7 +139,8 @@ export async function queryUsage(db: SqlDb, query: UsageQuery): Promise<UsageGro
        SUM(input_tokens) AS input_tokens, SUM(output_tokens) AS output_tokens,
        SUM(CASE WHEN status <> 'ok' THEN 1 ELSE 0 END) AS errors,
        SUM(CASE WHEN cancelled THEN 1 ELSE 0 END) AS cancelled,
-       SUM(queue_wait_ms) AS queue_wait_ms, SUM(processing_ms) AS processing_ms
+       SUM(queue_wait_ms) AS queue_wait_ms, SUM(processing_ms) AS processing_ms,
+       SUM(CASE WHEN is_cloud THEN 1 ELSE 0 END) AS cloud_requests, SUM(cost_micro_usd) AS cost_micro_usd
      FROM usage ${where.sql} ${groupSql} ${orderSql}`,
     where.params,
   );
@@ -154,6 +157,8 @@ export async function queryUsage(db: SqlDb, query: UsageQuery): Promise<UsageGro
       cancelled: int(row, 'cancelled'),
       queueWaitMs: int(row, 'queue_wait_ms'),
       processingMs: int(row, 'processing_ms'),
+      cloudRequests: int(row, 'cloud_requests'),
+      costUsd: int(row, 'cost_micro_usd') / 1e6,
     };
   });
 }

@@ -42,7 +42,12 @@ const INSTANT: EmulatorOptions = { tps: 0, loadMs: 0 };
  * with per-host backend settings and preloaded models. The fleet timer is off unless asked for:
  * tests wait for the events they cause, never for a timer.
  */
-export async function startFleet(hosts: FleetHost[], fleet: ConfigInput['fleet'] = {}): Promise<FleetStack> {
+export async function startFleet(
+  hosts: FleetHost[],
+  fleet: ConfigInput['fleet'] = {},
+  /** Further config sections (fallback, auth, scheduler …). */
+  extra: Omit<ConfigInput, 'server' | 'store' | 'fleet' | 'backends'> = {},
+): Promise<FleetStack> {
   const sims = await Promise.all(hosts.map((h) => createEmulator({ ...INSTANT, ...h.sim })));
   await Promise.all(
     hosts.flatMap((h, i) =>
@@ -56,6 +61,7 @@ export async function startFleet(hosts: FleetHost[], fleet: ConfigInput['fleet']
   );
   const dataDir = mkdtempSync(join(tmpdir(), 'corral-fleet-'));
   const config = parseConfig({
+    ...extra,
     server: { port: 0 },
     store: { path: join(dataDir, 'corral.db') },
     fleet: { refreshMs: 0, ...fleet },
@@ -66,7 +72,7 @@ export async function startFleet(hosts: FleetHost[], fleet: ConfigInput['fleet']
       ...hosts[i]!.backend,
     })),
   });
-  const corral = await createCorral(config, pino({ level: 'silent' }));
+  const corral = await createCorral(config, pino({ level: process.env.DBG ? 'debug' : 'silent' }));
   const url = await corral.listen();
   const servedBy = new Map<string, string | undefined>();
   corral.gateway.events.on('request_finished', (e) => servedBy.set(e.id, e.backend));

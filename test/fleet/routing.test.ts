@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { postJson } from '../helpers/stack.js';
 import { chat, startFleet } from './fleet-stack.js';
 import type { FleetStack } from './fleet-stack.js';
 
@@ -79,5 +80,45 @@ describe('routing across hosts', () => {
     // The gateway looked again before refusing.
     expect(res.status).toBe(200);
     await res.text();
+  });
+
+  it('keeps a conversation on the host that served its previous turn (prompt cache)', async () => {
+    // sim-2 is the slower host: without affinity, free-for-all traffic prefers sim-1.
+    stack = await startFleet([{ preload: ['llama3.2'] }, { preload: ['llama3.2'], sim: { tps: 8 } }]);
+    const s = stack;
+    const system = { role: 'system', content: 'You are a patient tutor. '.repeat(200) };
+    const first = { role: 'user', content: 'Explain recursion [[sim:reply It calls itself.]]' };
+    const turn = (id: string, messages: unknown[]) =>
+      postJson(
+        `${s.url}/api/chat`,
+        { model: 'llama3.2', stream: false, messages },
+        { headers: { 'x-request-id': id } },
+      );
+    // The first turn lands on sim-2 because sim-1 is busy.
+    const held = s.hosts[0]!.control.waitFor('request_held');
+    const busy = chat(s, 'busy', 'llama3.2', 'x [[sim:hold]]');
+    await held;
+    const started = s.hosts[1]!.control.waitFor('request_started');
+    const t1 = turn('t1', [system, first]);
+    await started;
+    s.hosts[0]!.control.releaseAll();
+    await (await busy).text();
+    await (await t1).text();
+    expect(s.servedBy.get('t1')).toBe('sim-2');
+    // Both hosts are free: a new conversation goes to the faster sim-1, the continuation back to
+    // sim-2, where its long history is cached.
+    await (await turn('other', [{ role: 'user', content: 'Unrelated [[sim:reply ok]]' }])).text();
+    expect(s.servedBy.get('other')).toBe('sim-1');
+    const history = [system, first, { role: 'assistant', content: 'It calls itself.' }];
+    await (
+      await turn('t2', [...history, { role: 'user', content: 'More? [[sim:reply Base cases.]]' }])
+    ).text();
+    expect(s.servedBy.get('t2')).toBe('sim-2');
+    const status = (await fetch(`${s.url}/api/status`).then((r) => r.json())) as {
+      routing: Array<{ id: string; candidates: Array<{ backend: string; affinityMs: number }> }>;
+    };
+    const t2 = status.routing.find((r) => r.id === 't2');
+    expect(t2?.candidates[0]).toMatchObject({ backend: 'sim-2' });
+    expect(t2?.candidates[0]!.affinityMs).toBeGreaterThan(0);
   });
 });

@@ -22,3 +22,6 @@ export {
 } from './identifiers.js';
 export { grammarViolation, parseSseText } from './stream-grammar.js';
 export type { SseFrame } from './stream-grammar.js';
+export { encodeAnthropicRequest } from './encode-request.js';
+export type { AnthropicRequestBlock, AnthropicRequestBody, EncodeRequestOptions } from './encode-request.js';
+export { decodeAnthropicStream } from './decode-stream.js';

@@ -29,6 +29,7 @@ export {
   encodeGenerateStream,
   encodeLegacyEmbeddingsResponse,
   encodeToolCall,
+  keepAliveChunk,
 } from './encode-stream.js';
 export type { EncodeStreamContext } from './encode-stream.js';
 export { encodeInstalledModels, encodeLoadedModels } from './encode-models.js';

@@ -30,7 +30,7 @@ function queueText(event: QueueEvent): string {
       // The backend's name is ours, not the client's business; say only whether a load is coming.
       return event.modelLoaded === false ? 'dispatched, loading model' : 'dispatched';
     case 'fallback':
-      return `falling back to ${oneLine(event.to)}`;
+      return `falling back to ${oneLine(event.to)}${event.model === undefined ? '' : ` (${oneLine(event.model)})`}`;
     default:
       return assertNever(event, 'queue event');
   }

@@ -95,4 +95,11 @@ export const migrations: readonly Migration[] = [
     sqlite: common({ bool: 'INTEGER', bigint: 'INTEGER', usageId: 'INTEGER PRIMARY KEY' }),
     postgres: common({ bool: 'BOOLEAN', bigint: 'BIGINT', usageId: 'BIGSERIAL PRIMARY KEY' }),
   },
+  {
+    version: 2,
+    name: 'cost of cloud fallback requests',
+    // Millionths of a US dollar: integer sums, no float drift across many small requests.
+    sqlite: 'ALTER TABLE usage ADD COLUMN cost_micro_usd INTEGER NOT NULL DEFAULT 0;',
+    postgres: 'ALTER TABLE usage ADD COLUMN cost_micro_usd BIGINT NOT NULL DEFAULT 0;',
+  },
 ];

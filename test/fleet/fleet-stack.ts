@@ -72,7 +72,7 @@ export async function startFleet(
       ...hosts[i]!.backend,
     })),
   });
-  const corral = await createCorral(config, pino({ level: process.env.DBG ? 'debug' : 'silent' }));
+  const corral = await createCorral(config, pino({ level: 'silent' }));
   const url = await corral.listen();
   const servedBy = new Map<string, string | undefined>();
   corral.gateway.events.on('request_finished', (e) => servedBy.set(e.id, e.backend));

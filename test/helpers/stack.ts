@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
+import type { Logger } from 'pino';
 import type { Store } from '../../src/core/store-port.js';
 import { parseConfig } from '../../src/config/index.js';
 import type { ConfigInput } from '../../src/config/index.js';
@@ -33,6 +34,8 @@ export interface StackOptions {
    * names one (e.g. Postgres).
    */
   now?: () => number;
+  /** The gateway's logger (default: silent). */
+  log?: Logger;
 }
 
 /** Instant upstream: no token pacing, no load time. */
@@ -55,7 +58,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   });
   const corral = await createCorral(
     config,
-    pino({ level: 'silent' }),
+    options.log ?? pino({ level: 'silent' }),
     options.now === undefined ? {} : { now: options.now },
   );
   const url = await corral.listen();

@@ -100,8 +100,12 @@ export interface RequestMeta {
    * Undefined in open mode, where `fallback.tenants` in config decides.
    */
   cloudFallback?: boolean;
-  /** Absolute deadline on the gateway clock for leaving the queue, if any. */
-  queueDeadlineMs?: number;
+  /**
+   * The longest this request may wait in the queue (the client's `x-corral-max-wait-ms`); the
+   * shorter of it and `scheduler.maxQueueWaitMs` applies. Past it the request times out, or goes
+   * to the cloud fallback when it may.
+   */
+  maxQueueWaitMs?: number;
 }
 
 interface InferenceBase {

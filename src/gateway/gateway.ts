@@ -330,7 +330,7 @@ export class Gateway {
         const eta = this.#scheduler.estimate(meta.id);
         // Bounded wait, decided before the client is told it waits: a predicted start past the
         // bound goes to the cloud now rather than after the bound has been spent waiting.
-        const bound = this.#fallback?.maxWaitMs;
+        const bound = this.#fallback && Math.min(this.#fallback.maxWaitMs, meta.maxQueueWaitMs ?? Infinity);
         const waitedMs = this.#clock.now() - enqueuedAt;
         if (
           cloudModel !== undefined &&

@@ -70,35 +70,37 @@ export class WaitingRoom {
         reject(reason);
       };
       const onAbort = () => leave(signal.reason, 'cancelled');
+      // Leaves the line without settling: the request goes on, in the cloud.
+      const toCloud = () => {
+        if (!this.#waiters.delete(meta.id)) return;
+        cleanup();
+        this.apply(scheduler.cancel(meta.id, 'fallback'));
+        resolve({ type: 'fallback', reason: 'wait_exceeded' });
+      };
       const cleanup = () => {
         signal.removeEventListener('abort', onAbort);
         if (timer) clearTimeout(timer);
         if (fallbackTimer) clearTimeout(fallbackTimer);
       };
       signal.addEventListener('abort', onAbort, { once: true });
-      const maxWaitMs = this.#deps.maxQueueWaitMs;
+      // The shorter of the gateway's bound and the client's own, counted from the first enqueue
+      // (a request routed again after a failover does not start its wait over).
+      const bounds = [this.#deps.maxQueueWaitMs, meta.maxQueueWaitMs ?? 0].filter((ms) => ms > 0);
+      const maxWaitMs = bounds.length > 0 ? Math.min(...bounds) : 0;
       if (maxWaitMs > 0) {
-        timer = setTimeout(() => {
+        const onDeadline = () => {
+          // With a cloud to go to, the deadline sends the request there instead of failing it.
+          if (fallbackAfterMs !== undefined) return toCloud();
           const error = new CorralError(
             'timeout',
             `no slot for model '${req.model}' became free within ${maxWaitMs} ms`,
             { retryAfterMs: maxWaitMs },
           );
           leave(error, 'timed_out');
-        }, maxWaitMs);
+        };
+        timer = setTimeout(onDeadline, Math.max(0, maxWaitMs - (clock.now() - enqueuedAt)));
       }
-      if (fallbackAfterMs !== undefined) {
-        // Leaves the line without settling: the request goes on, in the cloud.
-        fallbackTimer = setTimeout(
-          () => {
-            if (!this.#waiters.delete(meta.id)) return;
-            cleanup();
-            this.apply(scheduler.cancel(meta.id, 'fallback'));
-            resolve({ type: 'fallback', reason: 'wait_exceeded' });
-          },
-          Math.max(0, fallbackAfterMs),
-        );
-      }
+      if (fallbackAfterMs !== undefined) fallbackTimer = setTimeout(toCloud, Math.max(0, fallbackAfterMs));
       this.#waiters.set(meta.id, {
         ...job,
         canFallBack: fallbackAfterMs !== undefined,

@@ -1,9 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { ClientProtocol, RequestMeta } from '../core/chat.js';
+import { CorralError } from '../core/errors.js';
 
 const USER_HEADER = 'x-corral-user';
 const PRIORITY_HEADER = 'x-corral-priority';
+const MAX_WAIT_HEADER = 'x-corral-max-wait-ms';
+/** A day: longer is a typo, not a deadline. */
+const MAX_WAIT_LIMIT_MS = 86_400_000;
 const SAFE_NAME = /^[A-Za-z0-9._@:-]{1,64}$/;
 
 /**
@@ -16,8 +20,15 @@ const SAFE_NAME = /^[A-Za-z0-9._@:-]{1,64}$/;
  * (it is only hashed, never checked). The id is the one Fastify assigned (a valid
  * client-supplied `x-request-id`, or a fresh one), so a client can poll `GET /api/queue/{id}`.
  * A priority hint travels as `x-corral-priority`; the scheduler clamps it to what the tenant may use.
+ * A deadline for the wait travels as `x-corral-max-wait-ms`.
  */
 export function requestMeta(request: FastifyRequest, protocol: ClientProtocol): RequestMeta {
+  const meta = callerMeta(request, protocol);
+  const maxWait = maxQueueWaitOf(request);
+  return maxWait === undefined ? meta : { ...meta, maxQueueWaitMs: maxWait };
+}
+
+function callerMeta(request: FastifyRequest, protocol: ClientProtocol): RequestMeta {
   const header = headerValue(request, PRIORITY_HEADER);
   const hint = header !== undefined && SAFE_NAME.test(header) ? header : undefined;
   const caller = request.corralCaller;
@@ -42,6 +53,22 @@ export function requestMeta(request: FastifyRequest, protocol: ClientProtocol): 
     protocol,
     ...(hint === undefined ? {} : { priority: hint }),
   };
+}
+
+/**
+ * The client's own bound on its wait, in milliseconds. A malformed value is refused (in the
+ * caller's protocol shape) rather than ignored: a client that set a deadline relies on it.
+ */
+function maxQueueWaitOf(request: FastifyRequest): number | undefined {
+  const value = headerValue(request, MAX_WAIT_HEADER);
+  if (value === undefined) return undefined;
+  const ms = /^\d{1,9}$/.test(value.trim()) ? Number(value.trim()) : NaN;
+  if (!(ms >= 1 && ms <= MAX_WAIT_LIMIT_MS))
+    throw new CorralError(
+      'invalid_request',
+      `${MAX_WAIT_HEADER} must be a whole number of milliseconds from 1 to ${MAX_WAIT_LIMIT_MS}, got ${JSON.stringify(value)}`,
+    );
+  return ms;
 }
 
 /** Open mode's tenant: `key:<hash>`, else `user:<name>`, else `ip:<address>` (see requestMeta). */

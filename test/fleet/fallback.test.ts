@@ -174,6 +174,22 @@ describe('cloud fallback', () => {
     await hog.free();
   });
 
+  it('a client deadline shorter than the bound sends the request to the cloud, not to a timeout', async () => {
+    const s = await startWithCloud({ maxWaitMs: 60_000 });
+    for (let i = 0; i < 3; i++) await (await chat(s, `warm-${i}`, 'llama3.2', '[[sim:reply ok]]')).text();
+    const hog = await occupy(s);
+    const res = await postJson(
+      `${s.url}/api/chat`,
+      { model: 'llama3.2', stream: false, messages: [{ role: 'user', content: '[[sim:reply in time]]' }] },
+      { headers: { 'x-request-id': 'hurry', 'x-corral-user': 'alice', 'x-corral-max-wait-ms': '200' } },
+    );
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-corral-served-by')).toBe(`anthropic; model=${CLOUD_MODEL}`);
+    expect(((await res.json()) as { message: { content: string } }).message.content).toBe('in time');
+    expect(s.corral.scheduler.get('hurry')?.state).toBe('fallback');
+    await hog.free();
+  });
+
   it('never sends a tenant without permission to the cloud: it waits for the local host', async () => {
     const s = await startWithCloud({ maxWaitMs: 100 });
     const hog = await occupy(s);

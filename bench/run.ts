@@ -2,7 +2,7 @@
  * `npm run bench`: every benchmark in sequence, each in its own process (so one's memory and
  * warm JIT do not colour the next): proxy overhead, scheduler cost at 10,000 queued, fairness
  * and ETA, fleet routing and cloud fallback (`BENCH_FLEET_SECONDS`, `BENCH_FLEET_LOAD`,
- * `BENCH_FLEET_BURST`). Arguments (`--record`) are passed through; so is the environment (`BENCH_SECONDS`,
+ * `BENCH_FLEET_BURST`), and cancellation latency for all three protocols (`BENCH_CANCEL_ROUNDS`). Arguments (`--record`) are passed through; so is the environment (`BENCH_SECONDS`,
  * `BENCH_REQUESTS`, `BENCH_ROUNDS`, `BENCH_FAIRNESS_ROUNDS`, `BENCH_ETA_SECONDS`).
  *
  *   npm run bench                  all of them
@@ -18,6 +18,7 @@ const BENCHES = [
   { name: 'scheduler', file: 'scheduler.ts', nodeFlags: ['--expose-gc'] },
   { name: 'fairness', file: 'fairness.ts', nodeFlags: [] },
   { name: 'fleet', file: 'fleet.ts', nodeFlags: [] },
+  { name: 'cancellation', file: 'cancellation.ts', nodeFlags: [] },
 ] as const;
 
 const args = process.argv.slice(2);

@@ -1,7 +1,7 @@
 // The fair queue seen from outside: a heavy user cannot starve light ones, priorities with a
 // per-tenant ceiling, and per-tenant limits answered in the caller's protocol shape.
 import { afterEach, describe, expect, it } from 'vitest';
-import { postJson, startStack, until } from '../helpers/stack.js';
+import { postJson, queued, releaseInOrder, startStack } from '../helpers/stack.js';
 import type { Stack, StackOptions } from '../helpers/stack.js';
 
 let stack: Stack | undefined;
@@ -24,25 +24,6 @@ function send(s: Stack, id: string, user: string, headers: Record<string, string
   );
 }
 
-function queued(s: Stack, id: string): Promise<unknown> {
-  return until(
-    () => s.corral.scheduler.get(id)?.state === 'queued',
-    (wake) => s.corral.scheduler.on('queued', wake),
-  );
-}
-
-/** Releases held requests one at a time and returns the order in which they started. */
-async function drain(s: Stack, count: number): Promise<string[]> {
-  const order: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const held = await s.hosts[0]!.control.waitFor('request_held');
-    const label = 'label' in held ? (held.label ?? '') : '';
-    order.push(label);
-    s.hosts[0]!.control.release(label);
-  }
-  return order;
-}
-
 describe('fair queue through HTTP', () => {
   it('light users go ahead of a heavy user’s backlog', async () => {
     const s = await fairStack();
@@ -59,7 +40,7 @@ describe('fair queue through HTTP', () => {
     // The light users' requests already stand at the head of the line.
     expect(s.corral.scheduler.get('l-c')?.position).toBeLessThanOrEqual(3);
     s.hosts[0]!.control.release('f0');
-    const order = await drain(s, 11);
+    const order = await releaseInOrder(s, 11);
     expect(order.slice(0, 3).sort()).toEqual(['l-a', 'l-b', 'l-c']);
     expect((await Promise.all(responses)).every((r) => r.status === 200)).toBe(true);
   });
@@ -76,7 +57,7 @@ describe('fair queue through HTTP', () => {
     await queued(s, 'urgent');
     expect(s.corral.scheduler.get('urgent')?.position).toBe(1);
     s.hosts[0]!.control.release('p0');
-    const order = await drain(s, 3);
+    const order = await releaseInOrder(s, 3);
     expect(order[0]).toBe('urgent');
     // The bot asked for interactive but is capped at batch: it does not jump the batch job.
     expect(order.slice(1)).toEqual(['batch', 'bot']);
@@ -103,7 +84,7 @@ describe('fair queue through HTTP', () => {
     responses.push(send(s, 'other', 'someone-else'));
     await queued(s, 'other');
     s.hosts[0]!.control.releaseAll();
-    await drain(s, 2);
+    await releaseInOrder(s, 2);
     expect((await Promise.all(responses)).map((r) => r.status)).toEqual([200, 200, 200]);
   });
 
@@ -124,7 +105,7 @@ describe('fair queue through HTTP', () => {
     const answer = (await fetch(`${s.url}/api/queue/e1`).then((r) => r.json())) as { etaMs?: number };
     expect(typeof answer.etaMs).toBe('number');
     s.hosts[0]!.control.releaseAll();
-    await drain(s, 1);
+    await releaseInOrder(s, 1);
     await Promise.all(responses);
   });
 });

@@ -4,7 +4,7 @@
 // is not configured (written before the classes were renamed) runs in the default class, never
 // in the top one.
 import { afterEach, describe, expect, it } from 'vitest';
-import { postJson, startStack, until } from '../helpers/stack.js';
+import { postJson, queued, releaseInOrder, startStack } from '../helpers/stack.js';
 import type { Stack } from '../helpers/stack.js';
 
 let stack: Stack | undefined;
@@ -20,25 +20,6 @@ function send(s: Stack, id: string, key: string, headers: Record<string, string>
     { model: 'llama3.2', stream: false, messages: [{ role: 'user', content: `[[sim:hold ${id}]]` }] },
     { headers: { 'x-request-id': id, authorization: `Bearer ${key}`, ...headers } },
   );
-}
-
-function queued(s: Stack, id: string): Promise<unknown> {
-  return until(
-    () => s.corral.scheduler.get(id)?.state === 'queued',
-    (wake) => s.corral.scheduler.on('queued', wake),
-  );
-}
-
-/** Releases held requests one at a time and returns the order in which they started. */
-async function drain(s: Stack, count: number): Promise<string[]> {
-  const order: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const held = await s.hosts[0]!.control.waitFor('request_held');
-    const label = 'label' in held ? (held.label ?? '') : '';
-    order.push(label);
-    s.hosts[0]!.control.release(label);
-  }
-  return order;
 }
 
 describe('fair queue in keys mode', () => {
@@ -73,7 +54,7 @@ describe('fair queue in keys mode', () => {
     expect(s.corral.scheduler.get('legacy')?.position).toBe(2);
     expect(s.corral.scheduler.get('bulk')?.position).toBe(3);
     s.hosts[0]!.control.release('first');
-    expect(await drain(s, 3)).toEqual(['live', 'legacy', 'bulk']);
+    expect(await releaseInOrder(s, 3)).toEqual(['live', 'legacy', 'bulk']);
     expect((await Promise.all(responses)).map((r) => r.status)).toEqual([200, 200, 200, 200]);
   });
 });

@@ -111,3 +111,26 @@ export function until<T>(
     });
   });
 }
+
+/** Resolves when request `id` is waiting in the gateway's queue. */
+export function queued(s: Stack, id: string): Promise<unknown> {
+  return until(
+    () => s.corral.scheduler.get(id)?.state === 'queued',
+    (wake) => s.corral.scheduler.on('queued', wake),
+  );
+}
+
+/**
+ * Releases requests held on the first host (`[[sim:hold LABEL]]`) one at a time, as each takes
+ * the slot, and returns their labels in the order they started.
+ */
+export async function releaseInOrder(s: Stack, count: number): Promise<string[]> {
+  const order: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const held = await s.hosts[0]!.control.waitFor('request_held');
+    const label = 'label' in held ? (held.label ?? '') : '';
+    order.push(label);
+    s.hosts[0]!.control.release(label);
+  }
+  return order;
+}

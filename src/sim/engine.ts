@@ -13,14 +13,21 @@ import { normalizeEmbedding, rawEmbedding } from './embed-vectors.js';
 import { countTokens } from './generate-text.js';
 import { runGeneration } from './generation.js';
 import type { GenEvent } from './generation.js';
-import { buildCatalog, modelDetails, normalizeModelName, tagEntry } from './model-catalog.js';
+import {
+  buildCatalog,
+  invalidModelName,
+  modelDetails,
+  modelNameProblem,
+  normalizeModelName,
+  tagEntry,
+} from './model-catalog.js';
 import type { InstalledModel } from './model-catalog.js';
 import { ModelScheduler } from './model-scheduler.js';
 import type { Lease, LoadOptions, Runner } from './model-scheduler.js';
 import { chatChunk, chatSpecialReply, generateChunk, generateSpecialReply } from './native-chunks.js';
 import type { NativeGenerateChunk } from './native-chunks.js';
 import type { ResolvedOptions } from './options.js';
-import { loadOptionsFor, planChat, planGenerate } from './request-plan.js';
+import { loadOptionsFor, optionTypeError, planChat, planGenerate } from './request-plan.js';
 import type { ChatInput, GenerateInput, GenPlan, PlanResult } from './request-plan.js';
 import { monoNs, rfc3339Nano, sleep } from './timing.js';
 
@@ -152,7 +159,10 @@ export class SimEngine implements NativeRunner {
     normalize: boolean,
   ): Promise<NativeEmbedResult> {
     const t0 = monoNs();
-    if ((req.model ?? '').trim() === '') return { ok: false, status: 404, error: "model '' not found" };
+    const problem = modelNameProblem(req.model ?? '');
+    if (problem === 'required')
+      return { ok: false, status: 404, error: `model '${req.model ?? ''}' not found` };
+    if (problem === 'invalid') return { ok: false, status: 400, error: invalidModelName };
     const model = this.find(req.model);
     if (!model)
       return {
@@ -166,6 +176,8 @@ export class SimEngine implements NativeRunner {
       if (!k.ok) return { ok: false, status: 400, error: k.error };
       keepAliveMs = k.ms;
     }
+    const optionError = optionTypeError(req.options);
+    if (optionError) return { ok: false, status: 500, error: optionError };
     const load = loadOptionsFor(model, req.options, this.settings.contextLength);
     const tokens = req.input.map(countTokens);
     if (req.truncate === false && tokens.some((n) => n > load.numCtx)) {
@@ -249,6 +261,11 @@ export class SimEngine implements NativeRunner {
     if (!granted.ok) return granted;
     if (!granted.runner) return { ok: true, special: 'load' };
     const { runner, loadNs } = granted;
+    if (plan.contextError !== undefined) {
+      // The runner refuses the prompt once it holds a slot, before evaluating it (§3.2).
+      this.#end(id, plan.model.name, runner, endpoint, 'failed', 'error', 0);
+      return { ok: false, status: 400, error: plan.contextError, plainJson: true };
+    }
     const gen = runningGeneration(this, plan, id, runner, signal, t0, loadNs);
     return {
       ok: true,

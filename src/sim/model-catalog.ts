@@ -89,6 +89,77 @@ export function normalizeModelName(name: string): string {
   return n;
 }
 
+export const invalidModelName = 'invalid model name';
+
+/** Go's `model.MissingPart`: what a separator with nothing on one side leaves; never a valid part. */
+const missingPart = '!MISSING!';
+
+type NamePart = 'host' | 'namespace' | 'model' | 'tag';
+
+/** `isValidPart` of Ollama's types/model/name.go. */
+function isValidPart(kind: NamePart, s: string): boolean {
+  if (s.length < 1 || s.length > (kind === 'host' ? 350 : 80)) return false;
+  if (!/^[A-Za-z0-9_]/.test(s)) return false;
+  for (const c of s.slice(1)) {
+    if (c === '_' || c === '-' || /[A-Za-z0-9]/.test(c)) continue;
+    if (c === '.' && kind !== 'namespace') continue;
+    if (c === ':' && kind === 'host') continue;
+    return false;
+  }
+  return true;
+}
+
+/** Go's `cutPromised`: split at the last `sep`; an empty side becomes `missingPart`. */
+function cutPromised(s: string, sep: string): [string, string] | undefined {
+  const i = s.lastIndexOf(sep);
+  if (i < 0) return undefined;
+  return [s.slice(0, i) || missingPart, s.slice(i + sep.length) || missingPart];
+}
+
+/**
+ * Ollama's check of a model reference on chat, generate, embed, embeddings and show (§2.1,
+ * §3.2): `required` for an empty (or blank) name, whose text and status differ per endpoint;
+ * `invalid` for a name that `model.ParseName` cannot make fully qualified → 400
+ * `invalid model name`. A `:cloud`/`:local`/`-cloud` source suffix is set aside first, as
+ * Ollama's `modelref.ParseRef` does.
+ */
+export function modelNameProblem(raw: string): 'required' | 'invalid' | undefined {
+  let s = raw.trim();
+  if (s === '') return 'required';
+  const colon = s.lastIndexOf(':');
+  if (colon >= 0) {
+    const suffixRaw = s.slice(colon + 1).trim();
+    const suffix = suffixRaw.toLowerCase();
+    if (suffix === 'cloud' || suffix === 'local') s = s.slice(0, colon);
+    else if (!suffixRaw.includes('/') && suffix.endsWith('-cloud'))
+      s = s.slice(0, colon + 1) + suffixRaw.slice(0, -'-cloud'.length);
+  }
+  // ParseNameBare: tag after the last ':' (when it follows the last '/'), then model, namespace, host.
+  let tag = '';
+  let namespace = '';
+  let host = '';
+  if (s.lastIndexOf(':') > s.lastIndexOf('/')) [s, tag] = cutPromised(s, ':') ?? [s, ''];
+  let model = s;
+  const m = cutPromised(s, '/');
+  if (m) {
+    [s, model] = m;
+    const n = cutPromised(s, '/');
+    if (!n) namespace = s;
+    else {
+      [s, namespace] = n;
+      const scheme = s.indexOf('://');
+      host = scheme >= 0 ? s.slice(scheme + 3) : s;
+    }
+  }
+  // Merge with DefaultName: empty parts take registry.ollama.ai / library / latest.
+  const valid =
+    isValidPart('host', host || 'registry.ollama.ai') &&
+    isValidPart('namespace', namespace || 'library') &&
+    isValidPart('model', model) &&
+    isValidPart('tag', tag || 'latest');
+  return valid ? undefined : 'invalid';
+}
+
 /** `registry.ollama.ai/library/llama3.2:latest`: the form capability errors use (§2.10). */
 export function fullModelName(canonical: string): string {
   return canonical.includes('/')

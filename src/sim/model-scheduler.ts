@@ -21,6 +21,8 @@ export interface LoadOptions {
   /** Serialised load-time options; a difference forces a reload (§4.5). */
   key: string;
   numCtx: number;
+  /** Whether the runner was started with context shift (`shift`, §2.2); a difference reloads (§4.5). */
+  contextShift: boolean;
 }
 
 export interface Runner {

@@ -14,7 +14,7 @@ import {
   streamNdjson,
 } from './http-io.js';
 import { parseJsonBody } from './json-decode.js';
-import { normalizeModelName, showResponse } from './model-catalog.js';
+import { invalidModelName, modelNameProblem, normalizeModelName, showResponse } from './model-catalog.js';
 import { aggregateChat, aggregateGenerate, isErrorLine } from './native-chunks.js';
 import type { NativeGenerateChunk } from './native-chunks.js';
 import type { ChatInput, GenerateInput } from './request-plan.js';
@@ -87,8 +87,11 @@ export function nativeRoutes(
     body.model ??= '';
     body.messages ??= [];
     const run = await engine.chat(body, { signal, headers: flatHeaders(req) });
-    if (!run.ok) return sendError(res, run.status, run.error, 'plainJson' in run && run.plainJson === true);
-    if (body.messages.length === 0 || body.stream === false) {
+    const streaming = body.messages.length > 0 && body.stream !== false;
+    // Errors of the streaming path are bare application/json only when the reply would have streamed (§1).
+    if (!run.ok)
+      return sendError(res, run.status, run.error, streaming && 'plainJson' in run && run.plainJson === true);
+    if (!streaming) {
       const all = await collect<NativeChatChunk>(run.chunks);
       if (!all.ok) return sendError(res, 500, all.error);
       const out = aggregateChat(all.chunks);
@@ -104,8 +107,9 @@ export function nativeRoutes(
     if (!d.ok) return sendError(res, 400, d.error);
     const body = d.value as unknown as GenerateInput & { stream?: boolean };
     const run = await engine.generate(body, { signal, headers: flatHeaders(req) });
-    if (!run.ok) return sendError(res, run.status, run.error, run.plainJson === true);
-    if (!body.prompt || body.stream === false) {
+    const streaming = Boolean(body.prompt) && body.stream !== false;
+    if (!run.ok) return sendError(res, run.status, run.error, streaming && run.plainJson === true);
+    if (!streaming) {
       const all = await collect<NativeGenerateChunk>(run.chunks);
       if (!all.ok) return sendError(res, 500, all.error);
       const out = aggregateGenerate(all.chunks);
@@ -121,7 +125,9 @@ export function nativeRoutes(
     if (!d.ok) return sendError(res, 400, d.error);
     const v = d.value;
     const model = typeof v.model === 'string' ? v.model : '';
-    if (model.trim() === '') return sendError(res, 404, "model '' not found");
+    const problem = modelNameProblem(model);
+    if (problem === 'required') return sendError(res, 404, `model '${model}' not found`);
+    if (problem === 'invalid') return sendError(res, 400, invalidModelName);
     // `input` is a string or an array of strings; anything else is rejected (§2.4).
     let input: string[];
     if (v.input === undefined || v.input === '') input = [];
@@ -155,7 +161,9 @@ export function nativeRoutes(
     if (!d.ok) return sendError(res, 400, d.error);
     const v = d.value;
     const model = typeof v.model === 'string' ? v.model : '';
-    if (model.trim() === '') return sendError(res, 400, 'model is required');
+    const problem = modelNameProblem(model);
+    if (problem === 'required') return sendError(res, 400, 'model is required');
+    if (problem === 'invalid') return sendError(res, 400, invalidModelName);
     const prompt = typeof v.prompt === 'string' ? v.prompt : '';
     const r = await engine.embedVectors(
       {
@@ -175,7 +183,9 @@ export function nativeRoutes(
     const d = await decode(req, showRequestType);
     if (!d.ok) return sendError(res, 400, d.error);
     const name = (d.value.model as string | undefined) || (d.value.name as string | undefined) || '';
-    if (name.trim() === '') return sendError(res, 400, 'model is required');
+    const problem = modelNameProblem(name);
+    if (problem === 'required') return sendError(res, 400, 'model is required');
+    if (problem === 'invalid') return sendError(res, 400, invalidModelName);
     const m = engine.find(name);
     if (!m) return sendError(res, 404, `model '${normalizeModelName(name)}' not found`);
     sendJson(res, 200, showResponse(m));

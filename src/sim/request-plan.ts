@@ -1,7 +1,7 @@
 import type { NativeChatRequest } from './contract.js';
 import { parseKeepAlive } from './duration.js';
 import { countTokens, hashString } from './generate-text.js';
-import { fullModelName, normalizeModelName } from './model-catalog.js';
+import { fullModelName, invalidModelName, modelNameProblem, normalizeModelName } from './model-catalog.js';
 import type { InstalledModel } from './model-catalog.js';
 import type { LoadOptions } from './model-scheduler.js';
 import type { ResolvedOptions } from './options.js';
@@ -17,6 +17,8 @@ import type { SimScript } from './script.js';
 /** `/api/chat` fields beyond the shared contract. */
 export interface ChatInput extends NativeChatRequest {
   top_logprobs?: number;
+  truncate?: boolean;
+  shift?: boolean;
 }
 
 export interface GenerateInput {
@@ -33,6 +35,8 @@ export interface GenerateInput {
   options?: Record<string, unknown>;
   think?: boolean | string;
   top_logprobs?: number;
+  truncate?: boolean;
+  shift?: boolean;
 }
 
 export interface GenPlan {
@@ -42,7 +46,13 @@ export interface GenPlan {
   modelAsSent: string;
   load: LoadOptions;
   keepAliveMs: number | undefined;
+  /** Prompt tokens as evaluated: after `truncate` dropped old messages and context shift cut the rest. */
   promptTokens: number;
+  /**
+   * Set when the prompt does not fit `num_ctx` and context shift is off: the request loads the
+   * model and takes a slot like any other, then fails with this 400 before prompt evaluation.
+   */
+  contextError: string | undefined;
   /** Hash of the prompt: with the seeds it fixes the generated text. */
   promptHash: number;
   lastUserText: string;
@@ -72,16 +82,26 @@ const err = (status: number, error: string, plainJson?: boolean): PlanResult => 
   plainJson,
 });
 
-/** Resolved load-time options (§2.7): a different key forces a reload (§4.5). */
+/** Ollama's `supportsContextShift`: deepseek2-family models run without context shift. */
+function supportsContextShift(model: InstalledModel): boolean {
+  return model.family !== 'deepseek2' && !model.families.includes('deepseek2');
+}
+
+/**
+ * Resolved load-time options (§2.7): a different key forces a reload (§4.5). `shift` is the
+ * request's `shift` field: the runner's context-shift setting is part of what must match.
+ */
 export function loadOptionsFor(
   model: InstalledModel,
   options: Record<string, unknown> | undefined,
   defaultCtx: number,
+  shift?: boolean,
 ): LoadOptions {
   const o = options ?? {};
   const requested = typeof o.num_ctx === 'number' ? Math.floor(o.num_ctx) : defaultCtx;
   let numCtx = Math.max(4, Math.min(requested, model.contextLength));
   if (model.capabilities.includes('vision')) numCtx = Math.max(numCtx, 2048);
+  const contextShift = shift ?? supportsContextShift(model);
   // num_gpu is left out: -1 means "don't care", and the emulator has no GPUs to place layers on.
   const key = [
     numCtx,
@@ -90,8 +110,102 @@ export function loadOptionsFor(
     o.use_mmap ?? '',
     o.num_thread ?? 0,
     o.draft_num_predict ?? 4,
+    contextShift ? 'shift' : 'noshift',
   ].join('|');
-  return { key, numCtx };
+  return { key, numCtx, contextShift };
+}
+
+/** Go types of `api.Options` (with the embedded `api.Runner`), as `Options.FromMap` checks them. */
+const optionTypes: Readonly<Record<string, 'integer' | 'float32' | 'boolean' | 'array'>> = {
+  num_keep: 'integer',
+  seed: 'integer',
+  num_predict: 'integer',
+  top_k: 'integer',
+  top_p: 'float32',
+  min_p: 'float32',
+  typical_p: 'float32',
+  repeat_last_n: 'integer',
+  temperature: 'float32',
+  repeat_penalty: 'float32',
+  presence_penalty: 'float32',
+  frequency_penalty: 'float32',
+  stop: 'array',
+  num_ctx: 'integer',
+  num_batch: 'integer',
+  num_gpu: 'integer',
+  main_gpu: 'integer',
+  use_mmap: 'boolean',
+  num_thread: 'integer',
+  draft_num_predict: 'integer',
+};
+
+/**
+ * `Options.FromMap` (§2.7, §3.2): a known option of the wrong JSON type is an error that Ollama
+ * answers with a 500, e.g. `option "temperature" must be of type float32`. Unknown keys and
+ * `null` values are ignored; any JSON number fits an integer (it is truncated). Go walks the map
+ * in random order, so with several bad options Ollama names any one of them; here the first in
+ * request order.
+ */
+export function optionTypeError(options: Record<string, unknown> | undefined): string | undefined {
+  for (const [key, value] of Object.entries(options ?? {})) {
+    const type = Object.hasOwn(optionTypes, key) ? optionTypes[key] : undefined;
+    if (type === undefined || value === null || value === undefined) continue;
+    const ok =
+      type === 'integer' || type === 'float32'
+        ? typeof value === 'number'
+        : type === 'boolean'
+          ? typeof value === 'boolean'
+          : Array.isArray(value);
+    if (!ok) return `option ${JSON.stringify(key)} must be of type ${type}`;
+    if (type === 'array' && !(value as unknown[]).every((v) => typeof v === 'string'))
+      return `option ${JSON.stringify(key)} must be of an array of strings`;
+  }
+  return undefined;
+}
+
+export const promptTooLongError =
+  'the prompt is longer than the context length currently available to the model; shorten the prompt, adjust the context length in settings, or use a model with a longer context length';
+
+/** One message (or the whole generate prompt) as the context check sees it. */
+interface PromptPart {
+  tokens: number;
+  system: boolean;
+  images: boolean;
+}
+
+/**
+ * What Ollama does with a prompt that does not fit `num_ctx` (§2.2 `truncate`/`shift`, §3.2).
+ * With `truncate` (the default), chat drops the oldest messages until the prompt fits, keeping
+ * system messages and always the last message. A prompt still longer than `num_ctx − 1` tokens
+ * is then cut by context shift to `num_ctx − max((num_ctx − num_keep) / 2, 1)` tokens, or, when
+ * the runner has no context shift (`shift: false`), fails with the 400 above. Prompts with images
+ * and `truncate: false` are passed on whole.
+ */
+function fitContext(
+  fixedTokens: number,
+  parts: PromptPart[],
+  truncate: boolean,
+  load: LoadOptions,
+  options: Record<string, unknown> | undefined,
+): { promptTokens: number; error: string | undefined } {
+  const { numCtx } = load;
+  const sum = (ps: PromptPart[]): number => ps.reduce((a, p) => a + p.tokens, fixedTokens);
+  let kept = parts;
+  if (truncate) {
+    for (let i = 0; i < parts.length; i++) {
+      kept = [...parts.slice(0, i).filter((p) => p.system), ...parts.slice(i)];
+      if (sum(kept) <= numCtx) break;
+    }
+  }
+  const promptTokens = sum(kept);
+  if (!truncate || kept.some((p) => p.images) || numCtx <= 1 || promptTokens <= numCtx - 1)
+    return { promptTokens, error: undefined };
+  if (!load.contextShift) return { promptTokens, error: promptTooLongError };
+  const numKeepOption = options?.num_keep;
+  let numKeep = typeof numKeepOption === 'number' ? Math.trunc(numKeepOption) : 4;
+  if (numKeep < 0) numKeep = promptTokens;
+  numKeep = Math.max(0, Math.min(numKeep, numCtx - 1));
+  return { promptTokens: numCtx - Math.max(Math.floor((numCtx - numKeep) / 2), 1), error: undefined };
 }
 
 function checkFormat(format: unknown): string | undefined {
@@ -110,15 +224,23 @@ interface Common {
   keepAliveMs: number | undefined;
 }
 
-/** Checks shared by chat and generate up to the model lookup and keep_alive. */
+/**
+ * Checks shared by chat and generate up to the model lookup and keep_alive, in Ollama's order:
+ * `top_logprobs`, then the model reference (empty → `emptyModel`, whose text and status differ
+ * per endpoint; syntactically invalid → 400 `invalid model name`), then the lookup.
+ */
 function common(
   modelAsSent: string,
+  emptyModel: PlanResult,
   topLogprobs: number | undefined,
   keepAlive: unknown,
   catalog: Catalog,
 ): Common | PlanResult {
   if (topLogprobs !== undefined && (topLogprobs < 0 || topLogprobs > 20))
     return err(400, 'top_logprobs must be between 0 and 20');
+  const problem = modelNameProblem(modelAsSent);
+  if (problem === 'required') return emptyModel;
+  if (problem === 'invalid') return err(400, invalidModelName);
   const model = catalog.get(normalizeModelName(modelAsSent));
   if (!model) return err(404, `model '${modelAsSent}' not found`);
   let keepAliveMs: number | undefined;
@@ -151,7 +273,11 @@ interface Rest {
   think: boolean | undefined;
   options: Record<string, unknown> | undefined;
   format: unknown;
-  promptTokens: number;
+  /** Prompt tokens that no truncation removes (rendered tools). */
+  fixedTokens: number;
+  parts: PromptPart[];
+  truncate: boolean | undefined;
+  shift: boolean | undefined;
   promptHash: number;
   lastUserText: string;
   raw: boolean;
@@ -165,13 +291,16 @@ function finishPlan(r: Rest, isLoadOnly: boolean): PlanResult {
   if (!parsed.ok) return err(400, parsed.error);
   const script = parsed.script;
   const o = r.options ?? {};
+  const load = loadOptionsFor(r.c.model, r.options, r.settings.contextLength, r.shift);
+  const fit = fitContext(r.fixedTokens, r.parts, r.truncate !== false, load, r.options);
   const plan: GenPlan = {
     endpoint: r.endpoint,
     model: r.c.model,
     modelAsSent: r.modelAsSent,
-    load: loadOptionsFor(r.c.model, r.options, r.settings.contextLength),
+    load,
     keepAliveMs: r.c.keepAliveMs,
-    promptTokens: r.promptTokens,
+    promptTokens: fit.promptTokens,
+    contextError: fit.error,
     promptHash: hashString(
       String(typeof o.seed === 'number' && o.seed >= 0 ? o.seed : r.settings.seed),
       r.promptHash,
@@ -194,8 +323,7 @@ export function planChat(
   settings: ResolvedOptions,
 ): PlanResult {
   const modelAsSent = req.model ?? '';
-  if (modelAsSent.trim() === '') return err(400, 'model is required');
-  const c = common(modelAsSent, req.top_logprobs, req.keep_alive, catalog);
+  const c = common(modelAsSent, err(400, 'model is required'), req.top_logprobs, req.keep_alive, catalog);
   if ('type' in c) return c;
   const messages = req.messages ?? [];
   if (messages.length === 0 && c.keepAliveMs === 0) return { type: 'unload', model: c.model };
@@ -205,16 +333,22 @@ export function planChat(
   }
   const think = checkThink(req.think, c.model, modelAsSent);
   if (typeof think === 'object') return think;
+  // Options are read when the runner is scheduled: after the capability checks, before the load.
+  const optionError = optionTypeError(req.options);
+  if (optionError) return err(500, optionError);
   const formatError = checkFormat(req.format);
   if (formatError && messages.length > 0) return err(500, formatError, true);
-  let promptTokens = req.tools ? Math.ceil(JSON.stringify(req.tools).length / 4) : 0;
+  const fixedTokens = req.tools ? Math.ceil(JSON.stringify(req.tools).length / 4) : 0;
+  const parts: PromptPart[] = [];
   let promptHash = hashString(c.model.name);
   let lastUserText = '';
   for (const m of messages) {
     const content = m.content ?? '';
-    promptTokens += countTokens(content) + 4 + (m.images?.length ?? 0);
+    const images = m.images?.length ?? 0;
+    const role = (m.role ?? '').toLowerCase();
+    parts.push({ tokens: countTokens(content) + 4 + images, system: role === 'system', images: images > 0 });
     promptHash = hashString(content, promptHash);
-    if ((m.role ?? '').toLowerCase() === 'user') lastUserText = content;
+    if (role === 'user') lastUserText = content;
   }
   return finishPlan(
     {
@@ -224,7 +358,10 @@ export function planChat(
       think,
       options: req.options,
       format: req.format,
-      promptTokens,
+      fixedTokens,
+      parts,
+      truncate: req.truncate,
+      shift: req.shift,
       promptHash,
       lastUserText,
       raw: false,
@@ -242,19 +379,21 @@ export function planGenerate(
   settings: ResolvedOptions,
 ): PlanResult {
   const modelAsSent = req.model ?? '';
-  if (modelAsSent.trim() === '') return err(404, "model '' not found");
-  if (req.raw && (req.template || req.system || (req.context && req.context.length > 0))) {
-    return err(400, 'raw mode does not support template, system, or context');
-  }
-  const c = common(modelAsSent, req.top_logprobs, req.keep_alive, catalog);
+  const emptyModel = err(404, `model '${modelAsSent}' not found`);
+  const c = common(modelAsSent, emptyModel, req.top_logprobs, req.keep_alive, catalog);
   if ('type' in c) return c;
   const prompt = req.prompt ?? '';
   if (prompt === '' && c.keepAliveMs === 0) return { type: 'unload', model: c.model };
+  if (req.raw && (req.template || req.system || (req.context && req.context.length > 0))) {
+    return err(400, 'raw mode does not support template, system, or context');
+  }
   if (c.model.isEmbeddingOnly) return err(400, `${JSON.stringify(modelAsSent)} does not support generate`);
   if (req.suffix && !c.model.capabilities.includes('insert'))
     return err(400, `${fullModelName(c.model.name)} does not support insert`);
   const think = checkThink(req.think, c.model, modelAsSent);
   if (typeof think === 'object') return think;
+  const optionError = optionTypeError(req.options);
+  if (optionError) return err(500, optionError);
   const formatError = checkFormat(req.format);
   if (formatError && prompt !== '') return err(500, formatError, true);
   const promptTokens =
@@ -272,7 +411,11 @@ export function planGenerate(
       think,
       options: req.options,
       format: req.format,
-      promptTokens,
+      // System and prompt render into one user turn that truncation never drops (§2.3).
+      fixedTokens: 0,
+      parts: [{ tokens: promptTokens, system: false, images: (req.images?.length ?? 0) > 0 }],
+      truncate: req.truncate,
+      shift: req.shift,
       promptHash,
       lastUserText: prompt,
       raw: req.raw === true,

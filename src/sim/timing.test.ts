@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rfc3339Nano, tokenIntervalMs } from './timing.js';
+import { rfc3339Nano, sleep, tokenIntervalMs } from './timing.js';
 
 describe('timing model', () => {
   it.each([
@@ -15,5 +15,18 @@ describe('timing model', () => {
   it('formats RFC 3339 with nanoseconds, trailing zeros trimmed, UTC', () => {
     expect(rfc3339Nano(Date.UTC(2025, 6, 7, 20, 22, 19) + 184.5)).toBe('2025-07-07T20:22:19.1845Z');
     expect(rfc3339Nano(Date.UTC(2025, 6, 7, 20, 22, 19))).toBe('2025-07-07T20:22:19Z');
+  });
+
+  it('sleep never ends before its time by performance.now(), and ends at once on abort', async () => {
+    const signal = new AbortController().signal;
+    for (let i = 0; i < 15; i++) {
+      const start = performance.now();
+      expect(await sleep(3, signal)).toBe(true);
+      expect(performance.now() - start).toBeGreaterThanOrEqual(3);
+    }
+    const ac = new AbortController();
+    const pending = sleep(60_000, ac.signal);
+    ac.abort();
+    expect(await pending).toBe(false);
   });
 });

@@ -33,18 +33,30 @@ export function nowRfc3339(): string {
   return rfc3339Nano(performance.timeOrigin + performance.now());
 }
 
-/** Resolves true after `ms`, or false as soon as the signal aborts. */
+/**
+ * Resolves true after `ms`, or false as soon as the signal aborts. Never early by the monotonic
+ * clock the durations are measured with: Node's timers run on a millisecond loop clock and can
+ * fire a fraction of a millisecond before `performance.now()` reaches the due time, so the rest
+ * is waited out (a `load_duration` is then never below `loadMs`).
+ */
 export function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
   if (signal.aborted) return Promise.resolve(false);
+  const due = performance.now() + ms;
   return new Promise((resolve) => {
     const onAbort = (): void => {
       clearTimeout(timer);
       resolve(false);
     };
-    const timer = setTimeout(() => {
+    const fire = (): void => {
+      const left = due - performance.now();
+      if (left > 0) {
+        timer = setTimeout(fire, Math.ceil(left));
+        return;
+      }
       signal.removeEventListener('abort', onAbort);
       resolve(true);
-    }, ms);
+    };
+    let timer = setTimeout(fire, ms);
     signal.addEventListener('abort', onAbort, { once: true });
   });
 }

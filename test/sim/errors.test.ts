@@ -175,3 +175,154 @@ describe('capability errors (§2.10)', () => {
     });
   });
 });
+
+describe('invalid model names (§2.1, §3.2)', () => {
+  // Names Ollama's model.ParseName cannot make fully qualified: bad characters, a ':' or '/'
+  // with nothing after it, a leading '-', more than host/namespace/model parts, a part over 80.
+  const badNames = ['bad name', 'llama3.2:', '-llama', 'a/b/c/d', 'ns.x/model', 'm'.repeat(81)];
+  const endpoints: Array<[string, (model: string) => Record<string, unknown>]> = [
+    ['/api/chat', (model) => ({ model, messages: msgs })],
+    ['/api/generate', (model) => ({ model, prompt: 'x' })],
+    ['/api/embed', (model) => ({ model, input: 'x' })],
+    ['/api/embeddings', (model) => ({ model, prompt: 'x' })],
+    ['/api/show', (model) => ({ model })],
+  ];
+  const cases = endpoints.flatMap(([path, body]) =>
+    badNames.map((name) => [path, name, body(name)] as const),
+  );
+
+  it.each(cases)('%s %j → 400 invalid model name', async (path, _name, body) => {
+    const emu = await startSim();
+    const r = await post(emu, path, body);
+    expect(r.status).toBe(400);
+    expect(r.contentType).toBe('application/json; charset=utf-8');
+    expect(JSON.parse(r.text)).toEqual({ error: 'invalid model name' });
+    expect(emu.control.stats().loads).toBe(0);
+  });
+
+  it('well-formed names that are not installed are still 404s, with the name as sent', async () => {
+    const emu = await startSim();
+    const hf = 'hf.co/someone/Some-Model-GGUF:Q4_K_M';
+    expect(JSON.parse((await post(emu, '/api/chat', { model: hf, messages: msgs })).text)).toEqual({
+      error: `model '${hf}' not found`,
+    });
+    const withHost = 'http://localhost:5000/ns/model:tag';
+    const r = await post(emu, '/api/generate', { model: withHost, prompt: 'x' });
+    expect(r.status).toBe(404);
+    // A :cloud/:local source suffix is set aside before the name is checked.
+    expect((await post(emu, '/api/chat', { model: 'llama3.2:local', messages: msgs })).status).toBe(404);
+    // An installed model with surrounding spaces is fine (Ollama trims the reference).
+    expect(
+      (await post(emu, '/api/chat', { model: ' llama3.2 ', messages: msgs, stream: false })).status,
+    ).toBe(200);
+  });
+
+  it('checks top_logprobs before the name, and echoes a blank generate/embed model as sent', async () => {
+    const emu = await startSim();
+    const order = await post(emu, '/api/chat', { model: 'bad name', messages: msgs, top_logprobs: 99 });
+    expect(JSON.parse(order.text)).toEqual({ error: 'top_logprobs must be between 0 and 20' });
+    const blank = await post(emu, '/api/generate', { model: '  ', prompt: 'x' });
+    expect(blank.status).toBe(404);
+    expect(JSON.parse(blank.text)).toEqual({ error: "model '  ' not found" });
+    const blankEmbed = await post(emu, '/api/embed', { model: ' ', input: 'x' });
+    expect(JSON.parse(blankEmbed.text)).toEqual({ error: "model ' ' not found" });
+  });
+});
+
+describe('option type errors (§2.7, §3.2)', () => {
+  const cases: Array<[string, string, Record<string, unknown>, string]> = [
+    [
+      'chat temperature a string',
+      '/api/chat',
+      { model: 'llama3.2', messages: msgs, options: { temperature: 'hot' } },
+      'option "temperature" must be of type float32',
+    ],
+    [
+      'generate num_ctx a string',
+      '/api/generate',
+      { model: 'llama3.2', prompt: 'x', options: { num_ctx: 'big' } },
+      'option "num_ctx" must be of type integer',
+    ],
+    [
+      'chat stream:false, num_predict a bool',
+      '/api/chat',
+      { model: 'llama3.2', messages: msgs, stream: false, options: { num_predict: true } },
+      'option "num_predict" must be of type integer',
+    ],
+    [
+      'use_mmap a string',
+      '/api/generate',
+      { model: 'llama3.2', prompt: 'x', options: { use_mmap: 'yes' } },
+      'option "use_mmap" must be of type boolean',
+    ],
+    [
+      'main_gpu a string',
+      '/api/chat',
+      { model: 'llama3.2', messages: msgs, options: { main_gpu: '0' } },
+      'option "main_gpu" must be of type integer',
+    ],
+    [
+      'stop a plain string',
+      '/api/chat',
+      { model: 'llama3.2', messages: msgs, options: { stop: 'END' } },
+      'option "stop" must be of type array',
+    ],
+    [
+      'stop with a number in it',
+      '/api/generate',
+      { model: 'llama3.2', prompt: 'x', options: { stop: ['END', 3] } },
+      'option "stop" must be of an array of strings',
+    ],
+    [
+      'on a load-only chat (empty messages)',
+      '/api/chat',
+      { model: 'llama3.2', messages: [], options: { top_k: 'many' } },
+      'option "top_k" must be of type integer',
+    ],
+    [
+      'on embed',
+      '/api/embed',
+      { model: 'all-minilm', input: 'x', options: { num_ctx: 'big' } },
+      'option "num_ctx" must be of type integer',
+    ],
+    [
+      'on legacy embeddings',
+      '/api/embeddings',
+      { model: 'all-minilm', prompt: 'x', options: { temperature: [] } },
+      'option "temperature" must be of type float32',
+    ],
+  ];
+
+  it.each(cases)('%s → 500, before any load', async (_name, path, body, message) => {
+    const emu = await startSim();
+    const r = await post(emu, path, body);
+    expect(r.status).toBe(500);
+    // Raised while scheduling the runner, not on the streaming path: JSON with charset.
+    expect(r.contentType).toBe('application/json; charset=utf-8');
+    expect(JSON.parse(r.text)).toEqual({ error: message });
+    expect(emu.control.stats().loads).toBe(0);
+  });
+
+  it('ignores unknown options and nulls, and takes any number for an integer option', async () => {
+    const emu = await startSim();
+    const r = await post(emu, '/api/chat', {
+      model: 'llama3.2',
+      messages: msgs,
+      stream: false,
+      options: { temperature: null, num_predict: 2.7, mirostat_tau: 'x', Temperature: 'hot' },
+    });
+    expect(r.status).toBe(200);
+    expect(JSON.parse(r.text)).toMatchObject({ done_reason: 'length', eval_count: 2 });
+  });
+
+  it('comes after the capability checks', async () => {
+    const r = await post(await startSim(), '/api/chat', {
+      model: 'llama3.2',
+      messages: msgs,
+      think: true,
+      options: { temperature: 'hot' },
+    });
+    expect(r.status).toBe(400);
+    expect(JSON.parse(r.text)).toEqual({ error: '"llama3.2" does not support thinking' });
+  });
+});

@@ -164,6 +164,49 @@ describe('loads (§2.2, §4.7)', () => {
   });
 });
 
+describe('the default pending-load queue (§4.1, OLLAMA_MAX_QUEUE)', () => {
+  it('holds 512 requests; the next one gets the 503', async () => {
+    // No maxQueue option: the default must be 512. The head request loads for a minute; the
+    // others need a reload (another num_ctx), so they wait in the pending-load queue behind it.
+    const emu = await startSim({ loadMs: 60_000 });
+    expect(emu.runner.settings.maxQueue).toBe(512); // the resolved option; the behaviour follows
+    const client = new AbortController();
+    const send = (options?: Record<string, unknown>): Promise<unknown> =>
+      fetch(`${emu.url}/api/chat`, {
+        method: 'POST',
+        body: JSON.stringify(chat('q', options ? { options } : {})),
+        signal: client.signal,
+      }).catch(() => undefined);
+    const rejected: string[] = [];
+    let queued = 0;
+    let settle: () => void = () => undefined;
+    // Settles when all are queued, or at once if one is refused (a smaller default fails fast).
+    const all = new Promise<void>((resolve) => (settle = resolve));
+    emu.control.on('queue_full', (e) => {
+      rejected.push(e.model);
+      settle();
+    });
+    emu.control.on('request_queued', () => ++queued === 513 && settle());
+
+    const loading = emu.control.waitFor('model_loading');
+    const inFlight = [send()];
+    await loading; // the head request left the queue and is loading
+    for (let i = 0; i < 512; i++) inFlight.push(send({ num_ctx: 2048 }));
+    await all;
+    expect(rejected).toEqual([]);
+    expect(emu.control.stats().queued).toEqual({ 'llama3.2:latest': 513 });
+
+    const over = await post(emu, '/api/chat', chat('one too many', { options: { num_ctx: 2048 } }));
+    expect(over.status).toBe(503);
+    expect(JSON.parse(over.text)).toEqual({
+      error: 'server busy, please try again.  maximum pending requests exceeded',
+    });
+    expect(rejected).toEqual(['llama3.2:latest']);
+    client.abort();
+    await Promise.all(inFlight);
+  });
+});
+
 describe('keep-alive (§2.8)', () => {
   it('the latest keep_alive wins and the model unloads when it expires, visible in /api/ps', async () => {
     const emu = await startSim();

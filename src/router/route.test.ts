@@ -181,6 +181,26 @@ describe('route', () => {
     expect(decision).toEqual({ type: 'unavailable', model: 'a', retryAfterMs: 5000 });
   });
 
+  it('prices an eviction at the victim’s measured service time, not a fixed guess', () => {
+    const victimFast = host('h1', {
+      maxLoadedModels: 1,
+      loaded: loaded('b:latest'),
+      perf: { 'b:latest': { serviceMs: 200 }, 'a:latest': { serviceMs: 300, loadMs: 400 } },
+    });
+    const decision = route({ model: 'a' }, fleet(victimFast), live({ h1: { 'b:latest': 1 } }));
+    // load 400 + the running b request finishing (200) + a's own service (300).
+    expect(decision).toMatchObject({ candidates: [{ backend: 'h1', evictsBusy: true, completionMs: 900 }] });
+  });
+
+  it('a model loaded with another num_ctx is not resident: the host at the asked size wins', () => {
+    const small = host('h1', { loaded: [{ name: 'a:latest', expiresAt: '', contextLength: 4096 }] });
+    const large = host('h2', { loaded: [{ name: 'a:latest', expiresAt: '', contextLength: 32768 }] });
+    expect(listed(route({ model: 'a', numCtx: 32768 }, fleet(small, large), live()))).toEqual(['h2']);
+    expect(listed(route({ model: 'a', numCtx: 4096 }, fleet(small, large), live()))).toEqual(['h1']);
+    // A request that names no size uses either.
+    expect(listed(route({ model: 'a' }, fleet(small, large), live()))).toEqual(['h1', 'h2']);
+  });
+
   describe('conversation affinity', () => {
     const both = () => [
       host('h1', { loaded: loaded('a:latest') }),

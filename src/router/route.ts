@@ -150,7 +150,12 @@ function predict(
   // reload for another num_ctx waits for the model's own running requests (§4.5).
   const reloadsBusy = !resident && running > 0;
   const evictsBusy = (evicts && others.every((m) => (runningHere?.get(m) ?? 0) > 0)) || reloadsBusy;
-  const evictionWaitMs = evictsBusy ? options.defaultServiceMs : 0;
+  // The wait is for the victim's running request to finish: its measured service time here (the
+  // shortest among the candidates Ollama could evict), the default until one was measured.
+  const victims = reloadsBusy ? [model] : others;
+  const evictionWaitMs = evictsBusy
+    ? Math.min(...victims.map((m) => b.perf[m]?.serviceMs ?? options.defaultServiceMs))
+    : 0;
   // A saving never makes a prediction negative, and a busy or cold host gains nothing from it
   // beyond what its wait and load cost: affinity wins only when it saves more than it costs.
   const affinityMs = resident ? Math.min(cacheSavingMs, serviceMs) : 0;

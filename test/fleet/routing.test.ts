@@ -121,4 +121,35 @@ describe('routing across hosts', () => {
     expect(t2?.candidates[0]).toMatchObject({ backend: 'sim-2' });
     expect(t2?.candidates[0]!.affinityMs).toBeGreaterThan(0);
   });
+
+  it('sends a request to the host that has the model at its num_ctx, instead of reloading another', async () => {
+    stack = await startFleet([{ preload: ['llama3.2'] }, {}]);
+    const s = stack;
+    // sim-2 gets llama3.2 at 8192 tokens of context before the gateway looks (a direct load).
+    const load = await postJson(`${s.hosts[1]!.url}/api/chat`, {
+      model: 'llama3.2',
+      messages: [],
+      options: { num_ctx: 8192 },
+    });
+    await load.text();
+    await s.corral.gateway.fleet.refresh();
+    const loads = s.hosts.map((h) => h.control.stats().loads);
+    const ask = (id: string, numCtx?: number) =>
+      postJson(
+        `${s.url}/api/chat`,
+        {
+          model: 'llama3.2',
+          stream: false,
+          messages: [{ role: 'user', content: '[[sim:reply ok]]' }],
+          ...(numCtx === undefined ? {} : { options: { num_ctx: numCtx } }),
+        },
+        { headers: { 'x-request-id': id } },
+      ).then((r) => r.text());
+    await ask('big', 8192);
+    await ask('default', 4096);
+    expect(s.servedBy.get('big')).toBe('sim-2');
+    expect(s.servedBy.get('default')).toBe('sim-1');
+    // Neither host had to reload.
+    expect(s.hosts.map((h) => h.control.stats().loads)).toEqual(loads);
+  });
 });

@@ -5,6 +5,9 @@
  *
  *   npm run bench               print the results
  *   npm run bench -- --record   also append them to bench/RESULTS.md
+ *
+ * Knobs: `BENCH_SECONDS` (each c=16 run, default 5), `BENCH_REQUESTS` (each c=1 run, default 2000),
+ * `BENCH_PROTOCOLS` (comma-separated subset of ollama,anthropic,openai; default all three).
  */
 import { appendFileSync, mkdtempSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -25,11 +28,13 @@ const anthropic = (stream: boolean) => JSON.stringify({ model: 'llama3.2', strea
 const openai = (stream: boolean) => JSON.stringify({ model: 'llama3.2', stream, max_tokens: 8, messages });
 
 /** Each protocol's path on both sides: the gateway vs the emulator's own route for it. */
-const PROTOCOLS = [
+const ALL_PROTOCOLS = [
   { name: 'ollama /api/chat', path: '/api/chat', body: ollama },
   { name: 'anthropic /v1/messages', path: '/v1/messages', body: anthropic },
   { name: 'openai /v1/chat/completions', path: '/v1/chat/completions', body: openai },
 ] as const;
+const only = process.env.BENCH_PROTOCOLS?.split(',').map((name) => name.trim());
+const PROTOCOLS = ALL_PROTOCOLS.filter((p) => !only || only.some((name) => p.name.startsWith(`${name} `)));
 
 interface Row {
   scenario: string;

@@ -3,7 +3,7 @@
  * warm JIT do not colour the next): proxy overhead, scheduler cost at 10,000 queued, fairness
  * and ETA, fleet routing and cloud fallback (`BENCH_FLEET_SECONDS`, `BENCH_FLEET_LOAD`,
  * `BENCH_FLEET_BURST`), and cancellation latency for all three protocols (`BENCH_CANCEL_ROUNDS`). Arguments (`--record`) are passed through; so is the environment (`BENCH_SECONDS`,
- * `BENCH_REQUESTS`, `BENCH_ROUNDS`, `BENCH_FAIRNESS_ROUNDS`, `BENCH_ETA_SECONDS`).
+ * `BENCH_REQUESTS`, `BENCH_PROTOCOLS`, `BENCH_ROUNDS`, `BENCH_FAIRNESS_ROUNDS`, `BENCH_ETA_SECONDS`).
  *
  *   npm run bench                  all of them
  *   npm run bench -- --record      and append each section to bench/RESULTS.md

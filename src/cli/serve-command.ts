@@ -3,6 +3,7 @@ import { isConfigError, loadConfig } from '../config/index.js';
 import type { Config } from '../config/index.js';
 import { createCorral } from '../server/compose.js';
 import type { Corral } from '../server/compose.js';
+import { limitHeapGrowth } from './heap-growth.js';
 import { createLogger } from './logger.js';
 import { packageVersion } from './package-version.js';
 import type { Logger } from 'pino';
@@ -33,6 +34,7 @@ export function registerServeCommand(program: Command): void {
     .action(async (flags: ServeFlags) => {
       const config = loadOrExit(flags);
       const log = createLogger(config.logging.level);
+      limitHeapGrowth();
       const { corral } = await startGateway(config, log);
       stopOnSignals(corral, log);
     });

@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { Fleet } from '../backends/fleet.js';
-import { AnthropicBackend } from '../backends/anthropic/anthropic-backend.js';
 import { OllamaBackend } from '../backends/ollama/ollama-backend.js';
 import type { Config } from '../config/index.js';
 import { systemClock } from '../core/clock.js';
@@ -72,7 +71,7 @@ export async function createCorral(
   // The first discovery (bounded by fleet.checkTimeoutMs) before traffic: the router then knows
   // from the first request which host has which model loaded.
   await fleet.refresh();
-  const fallback = buildFallback(config, options.env ?? process.env);
+  const fallback = await buildFallback(config, options.env ?? process.env);
   if (fallback)
     log.info({ backend: fallback.backend.url, maxWaitMs: fallback.maxWaitMs }, 'cloud fallback on');
   const { scheduler, tenants } = buildScheduler(config, clock, log);
@@ -151,7 +150,7 @@ export function openConfiguredStore(config: Config, now: () => number = Date.now
  * `ANTHROPIC_API_KEY`; turning the fallback on without one is a start-up error, not a surprise at
  * the first overflow.
  */
-function buildFallback(config: Config, env: NodeJS.ProcessEnv): CloudFallback | undefined {
+async function buildFallback(config: Config, env: NodeJS.ProcessEnv): Promise<CloudFallback | undefined> {
   const f = config.fallback;
   if (!f.enabled) return undefined;
   const apiKey = f.apiKey ?? env['ANTHROPIC_API_KEY'];
@@ -159,6 +158,8 @@ function buildFallback(config: Config, env: NodeJS.ProcessEnv): CloudFallback | 
     throw new Error(
       'fallback.enabled is true but no cloud API key is set: give fallback.apiKey (or CORRAL_FALLBACK__API_KEY), or set ANTHROPIC_API_KEY',
     );
+  // Loaded only when the fallback is on: the Anthropic SDK adds ≈ 20 MB to the resident set.
+  const { AnthropicBackend } = await import('../backends/anthropic/anthropic-backend.js');
   const backend = new AnthropicBackend({
     name: f.name,
     apiKey,

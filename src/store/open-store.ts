@@ -1,6 +1,5 @@
 import type { Store } from '../core/store-port.js';
 import { applyMigrations } from './migrations/apply-migrations.js';
-import { PostgresDb } from './postgres/postgres-db.js';
 import type { SqlDb } from './sql-db.js';
 import { SqliteDb } from './sqlite/sqlite-db.js';
 import { SqlStore } from './sql-store.js';
@@ -39,6 +38,8 @@ async function openDb(options: StoreOptions): Promise<SqlDb> {
       ...(options.synchronous === undefined ? {} : { synchronous: options.synchronous }),
       ...(options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs }),
     });
+  // Loaded only when configured: `pg` adds ≈ 15 MB to the resident set of every SQLite gateway.
+  const { PostgresDb } = await import('./postgres/postgres-db.js');
   return PostgresDb.open({
     url: options.url,
     ...(options.schema === undefined ? {} : { schema: options.schema }),

@@ -445,6 +445,25 @@ describe('encodeAnthropicRequest: tool_use ids (§A.3, §D.12)', () => {
     expect(resultIds(body)).toEqual(['toolu_01A-b_c']);
   });
 
+  it('makes an id reused turn after turn unique, each result answering its own turn’s call', () => {
+    // OpenAI clients and Ollama number calls per turn: `call_0` comes back in every turn.
+    const body = encode(
+      chat([
+        user('weather in Paris, then Rome'),
+        assistant(toolUse('call_0', 'weather', { city: 'Paris' })),
+        toolMessage('call_0', 'sunny'),
+        assistant(toolUse('call_0', 'weather', { city: 'Rome' })),
+        toolMessage('call_0', 'rain'),
+      ]),
+    );
+    const calls = callIds(body);
+    expect(new Set(calls).size).toBe(2);
+    expect(calls[0]).toBe('call_0');
+    for (const id of calls) expect(id).toMatch(TOOL_USE_ID_PATTERN);
+    expect(resultIds(body)).toEqual(calls);
+    expect(violation(body)).toBeUndefined();
+  });
+
   it('rewrites an invalid id the same way in the call and its result (CLIProxyAPI#1872)', () => {
     const bad = 'fs.readFile:0';
     const body = encode(

@@ -232,24 +232,32 @@ function generateAsChat(req: GenerateRequest): ChatRequest {
 }
 
 /**
- * Tool-use ids the real API accepts. A valid id is kept; an invalid one is rewritten the same way
- * wherever it appears; a missing one gets a fresh id, and a result without an id answers the
- * oldest unanswered call of its name (or of any name), as Ollama pairs them by order.
+ * Tool-use ids the real API accepts: `^[a-zA-Z0-9_-]+$` and unique across the conversation. A
+ * valid, unused id is kept; other characters become `_`; an id a call already used (OpenAI
+ * clients and Ollama repeat `call_0` turn after turn) gets a suffix, and a result with that id
+ * answers the latest call that had it. A missing id gets a fresh one, and a result without an id
+ * answers the oldest unanswered call of its name (or of any name), as Ollama pairs them by order.
  */
 class ToolIds {
-  readonly #rewritten = new Map<string, string>();
+  /** Ids already given to a call. */
+  readonly #used = new Set<string>();
+  /** The client's id -> the id its latest call was sent with. */
+  readonly #latest = new Map<string, string>();
   readonly #unanswered: Array<{ id: string; name: string }> = [];
   #next = 0;
 
   forCall(id: string, name: string): string {
-    const out = id === '' ? this.#fresh() : this.#valid(id);
+    let out = id === '' ? this.#fresh() : clean(id);
+    while (this.#used.has(out)) out = `${id === '' ? 'toolu_corral' : clean(id)}_${this.#next++}`;
+    this.#used.add(out);
+    if (id !== '') this.#latest.set(id, out);
     this.#unanswered.push({ id: out, name });
     return out;
   }
 
   forResult(id: string, name: string | undefined): string {
     if (id !== '') {
-      const out = this.#valid(id);
+      const out = this.#latest.get(id) ?? clean(id);
       const at = this.#unanswered.findIndex((c) => c.id === out);
       if (at >= 0) this.#unanswered.splice(at, 1);
       return out;
@@ -260,17 +268,11 @@ class ToolIds {
     return call?.id ?? this.#fresh();
   }
 
-  #valid(id: string): string {
-    if (TOOL_USE_ID_PATTERN.test(id)) return id;
-    let out = this.#rewritten.get(id);
-    if (out === undefined) {
-      out = id.replace(/[^a-zA-Z0-9_-]/g, '_') + `_${this.#next++}`;
-      this.#rewritten.set(id, out);
-    }
-    return out;
-  }
-
   #fresh(): string {
     return `toolu_corral_${this.#next++}`;
   }
+}
+
+function clean(id: string): string {
+  return TOOL_USE_ID_PATTERN.test(id) ? id : id.replace(/[^a-zA-Z0-9_-]/g, '_');
 }

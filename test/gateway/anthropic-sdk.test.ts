@@ -1,19 +1,13 @@
 // Anthropic Messages through the gateway, driven by the official SDK as an application would.
 import Anthropic from '@anthropic-ai/sdk';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { postJson, startStack } from '../helpers/stack.js';
-import type { Stack } from '../helpers/stack.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { postJson, sharedStack } from '../helpers/stack.js';
 
-let stack: Stack;
+const stack = sharedStack();
 let client: Anthropic;
-beforeAll(async () => {
-  stack = await startStack({ hosts: [{ tps: 0, loadMs: 0, parallel: 4 }] });
+beforeAll(() => {
   client = new Anthropic({ baseURL: stack.url, apiKey: 'test-key', maxRetries: 0 });
 });
-afterEach(() => {
-  stack.hosts[0]!.control.releaseAll();
-});
-afterAll(() => stack.close());
 
 const weatherTool = {
   name: 'get_weather',

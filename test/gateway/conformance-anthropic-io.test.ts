@@ -1,7 +1,7 @@
 // The official Anthropic SDKs (1.x and 0.x, same cases): images, max_tokens, count_tokens,
 // auth headers, errors and cancellation, checked against what Ollama received.
 import type Anthropic from '@anthropic-ai/sdk';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   PNG_BASE64,
   anthropicSdks,
@@ -10,17 +10,9 @@ import {
   optionsOf,
   recordingFetch,
 } from '../helpers/conformance.js';
-import { startStack } from '../helpers/stack.js';
-import type { Stack } from '../helpers/stack.js';
+import { sharedStack } from '../helpers/stack.js';
 
-let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack({ hosts: [{ tps: 0, loadMs: 0, parallel: 4 }] });
-});
-afterEach(() => {
-  stack.hosts[0]!.control.releaseAll();
-});
-afterAll(() => stack.close());
+const stack = sharedStack();
 
 const image = {
   type: 'image' as const,

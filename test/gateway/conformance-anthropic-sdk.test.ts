@@ -1,19 +1,11 @@
 // The official Anthropic SDKs as applications run them — latest 1.x and the last 0.x (npm alias
 // `anthropic-sdk-0x`), same cases for both — plus what Ollama received for each request.
 import type Anthropic from '@anthropic-ai/sdk';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { anthropicSdks, bigArguments, messagesOf, nextChat, optionsOf } from '../helpers/conformance.js';
-import { startStack } from '../helpers/stack.js';
-import type { Stack } from '../helpers/stack.js';
+import { sharedStack } from '../helpers/stack.js';
 
-let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack({ hosts: [{ tps: 0, loadMs: 0, parallel: 4 }] });
-});
-afterEach(() => {
-  stack.hosts[0]!.control.releaseAll();
-});
-afterAll(() => stack.close());
+const stack = sharedStack();
 
 const weatherTool = {
   name: 'get_weather',

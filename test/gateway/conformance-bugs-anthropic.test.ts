@@ -1,16 +1,11 @@
 // client-apis.md §D at the HTTP level, Anthropic side: one test per public gateway bug, named
 // after it, on the raw wire (what Claude Code parses) and on what Ollama received.
 import Anthropic from '@anthropic-ai/sdk';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { messagesOf, nextChat, parseSse } from '../helpers/conformance.js';
-import { postJson, startStack } from '../helpers/stack.js';
-import type { Stack } from '../helpers/stack.js';
+import { postJson, sharedStack } from '../helpers/stack.js';
 
-let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack({ hosts: [{ tps: 0, loadMs: 0, parallel: 4 }] });
-});
-afterAll(() => stack.close());
+const stack = sharedStack();
 
 interface Frame {
   type: string;

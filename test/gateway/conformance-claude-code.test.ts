@@ -1,17 +1,12 @@
 // Claude Code-style traffic (reference/real-clients.md): one realistic first turn sent with raw
 // fetch and with the SDK, plus its count_tokens and model discovery calls.
 import Anthropic from '@anthropic-ai/sdk';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { messagesOf, nextChat, optionsOf, parseSse } from '../helpers/conformance.js';
 import type { Received } from '../helpers/conformance.js';
-import { postJson, startStack } from '../helpers/stack.js';
-import type { Stack } from '../helpers/stack.js';
+import { postJson, sharedStack } from '../helpers/stack.js';
 
-let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack({ hosts: [{ tps: 0, loadMs: 0, parallel: 4 }] });
-});
-afterAll(() => stack.close());
+const stack = sharedStack();
 
 const BILLING = 'x-anthropic-billing-header: cc_version=2.1.332.a1b; cc_entrypoint=cli; cch=5f2e1;';
 const ephemeral1h = { type: 'ephemeral' as const, ttl: '1h' as const };

@@ -1,20 +1,14 @@
 // The official openai SDK (v6) as applications run it, checked against what Ollama received.
 import OpenAI from 'openai';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { PNG_BASE64, bigArguments, messagesOf, nextChat, optionsOf } from '../helpers/conformance.js';
-import { startStack } from '../helpers/stack.js';
-import type { Stack } from '../helpers/stack.js';
+import { sharedStack } from '../helpers/stack.js';
 
-let stack: Stack;
+const stack = sharedStack();
 let client: OpenAI;
-beforeAll(async () => {
-  stack = await startStack({ hosts: [{ tps: 0, loadMs: 0, parallel: 4 }] });
+beforeAll(() => {
   client = new OpenAI({ baseURL: `${stack.url}/v1`, apiKey: 'test-key', maxRetries: 0 });
 });
-afterEach(() => {
-  stack.hosts[0]!.control.releaseAll();
-});
-afterAll(() => stack.close());
 
 function fn(name: string, properties: Record<string, unknown>): OpenAI.ChatCompletionFunctionTool {
   return { type: 'function', function: { name, parameters: { type: 'object', properties } } };

@@ -3,15 +3,10 @@
 import Anthropic from '@anthropic-ai/sdk';
 import Anthropic0x from 'anthropic-sdk-0x';
 import OpenAI from 'openai';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postJson, startStack } from '../helpers/stack.js';
-import type { Stack } from '../helpers/stack.js';
+import { describe, expect, it } from 'vitest';
+import { postJson, sharedStack } from '../helpers/stack.js';
 
-let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack({ hosts: [{ tps: 0, loadMs: 0, parallel: 4 }] });
-});
-afterAll(() => stack.close());
+const stack = sharedStack();
 
 const message = {
   model: 'llama3.2',

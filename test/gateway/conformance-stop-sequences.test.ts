@@ -3,19 +3,11 @@
 // reports `done_reason: "stop"` for EOS and a stop string alike and strips the string.
 import type Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { anthropicSdks, nextChat, optionsOf } from '../helpers/conformance.js';
-import { startStack } from '../helpers/stack.js';
-import type { Stack } from '../helpers/stack.js';
+import { sharedStack } from '../helpers/stack.js';
 
-let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack({ hosts: [{ tps: 0, loadMs: 0, parallel: 4 }] });
-});
-afterEach(() => {
-  stack.hosts[0]!.control.releaseAll();
-});
-afterAll(() => stack.close());
+const stack = sharedStack();
 
 const prompt = 'Count [[sim:reply one two three END four five]]';
 

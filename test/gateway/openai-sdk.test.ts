@@ -1,19 +1,13 @@
 // OpenAI Chat Completions and Embeddings through the gateway, driven by the official SDK.
 import OpenAI from 'openai';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { postJson, startStack } from '../helpers/stack.js';
-import type { Stack } from '../helpers/stack.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { postJson, sharedStack } from '../helpers/stack.js';
 
-let stack: Stack;
+const stack = sharedStack();
 let client: OpenAI;
-beforeAll(async () => {
-  stack = await startStack({ hosts: [{ tps: 0, loadMs: 0, parallel: 4 }] });
+beforeAll(() => {
   client = new OpenAI({ baseURL: `${stack.url}/v1`, apiKey: 'test-key', maxRetries: 0 });
 });
-afterEach(() => {
-  stack.hosts[0]!.control.releaseAll();
-});
-afterAll(() => stack.close());
 
 const weatherTool = {
   type: 'function' as const,

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import type { Logger } from 'pino';
 import type { Store } from '../../src/core/store-port.js';
 import { parseConfig } from '../../src/config/index.js';
@@ -72,6 +73,39 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       await Promise.all(hosts.map((h) => h.close()));
       rmSync(dataDir, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * One gateway and one instant emulator with 4 slots, shared by every test of a file: started
+ * before the first test, its held requests released after each, closed after the last. The
+ * returned object reads through to the running stack, so tests use it like a `Stack`.
+ */
+export function sharedStack(options: StackOptions = { hosts: [{ tps: 0, loadMs: 0, parallel: 4 }] }): Stack {
+  let inner: Stack | undefined;
+  const get = (): Stack => {
+    if (inner === undefined) throw new Error('the shared stack is used outside a test');
+    return inner;
+  };
+  beforeAll(async () => {
+    inner = await startStack(options);
+  });
+  afterEach(() => inner?.hosts.forEach((h) => h.control.releaseAll()));
+  afterAll(() => inner?.close());
+  return {
+    get url() {
+      return get().url;
+    },
+    get corral() {
+      return get().corral;
+    },
+    get hosts() {
+      return get().hosts;
+    },
+    get store() {
+      return get().store;
+    },
+    close: () => get().close(),
   };
 }
 

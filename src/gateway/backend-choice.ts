@@ -1,6 +1,9 @@
 import type { InferenceRequest } from '../core/chat.js';
+import { conversationKey } from '../core/conversation.js';
+import type { AffinityTable } from '../core/conversation.js';
 import { CorralError } from '../core/errors.js';
 import type { FleetView } from '../core/fleet.js';
+import { estimatePromptTokens } from '../core/token-estimate.js';
 import { route } from '../router/index.js';
 import type { Candidate, LiveLoad, RouteDecision, RouteJob } from '../router/index.js';
 
@@ -79,4 +82,54 @@ function backendsOrThrow(
 
 function fail(kind: 'not_found' | 'unavailable', message: string, retryAfterMs?: number): never {
   throw new CorralError(kind, message, retryAfterMs === undefined ? {} : { retryAfterMs });
+}
+
+/**
+ * The last few routing decisions, for `/api/status`: bounded, oldest first, and a later decision
+ * for the same request (a failover, a move to the cloud) replaces its earlier one.
+ */
+export class RouteLog {
+  readonly #records: RouteRecord[] = [];
+  readonly #capacity: number;
+
+  constructor(capacity = 20) {
+    this.#capacity = capacity;
+  }
+
+  record(record: RouteRecord): void {
+    const earlier = this.#records.findLastIndex((r) => r.id === record.id);
+    if (earlier >= 0) this.#records.splice(earlier, 1);
+    this.#records.push(record);
+    if (this.#records.length > this.#capacity) this.#records.shift();
+  }
+
+  /** The decision kept for request `id`, if it is still among the last few. */
+  find(id: string): RouteRecord | undefined {
+    return this.#records.findLast((r) => r.id === id);
+  }
+
+  list(): readonly RouteRecord[] {
+    return [...this.#records];
+  }
+}
+
+/**
+ * What routing should know about a request besides its model: its size (the prompt-cache saving),
+ * the context size it asks for, and the host that served its conversation's previous turn.
+ */
+export function routeHintsFor(
+  req: InferenceRequest,
+  affinity: AffinityTable,
+): { hints: RouteHints & { promptTokens: number }; conversation: string | undefined } {
+  const conversation = conversationKey(req);
+  const host = conversation === undefined ? undefined : affinity.get(conversation);
+  const numCtx = req.kind === 'embed' ? undefined : req.sampling.numCtx;
+  return {
+    conversation,
+    hints: {
+      promptTokens: estimatePromptTokens(req),
+      ...(host === undefined ? {} : { affinity: host }),
+      ...(numCtx === undefined ? {} : { numCtx }),
+    },
+  };
 }

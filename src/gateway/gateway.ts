@@ -12,12 +12,11 @@ import type { Admission, AdmissionTicket } from '../core/admission.js';
 import type { Clock } from '../core/clock.js';
 import { CorralError, isCorralError, toCorralError } from '../core/errors.js';
 import type { FleetEvent, FleetView } from '../core/fleet.js';
-import { AffinityTable, conversationKey } from '../core/conversation.js';
-import { estimatePromptTokens } from '../core/token-estimate.js';
+import { AffinityTable } from '../core/conversation.js';
 import type { Backend } from '../core/ports.js';
 import type { QueueEvent } from '../core/queue-events.js';
 import type { JobSpec, Scheduler } from '../scheduler/index.js';
-import { chooseBackends } from './backend-choice.js';
+import { chooseBackends, RouteLog, routeHintsFor } from './backend-choice.js';
 import type { RouteRecord } from './backend-choice.js';
 import type { GatewayEvent } from './events.js';
 import type { CloudFallback, FallbackReason } from './cloud-fallback.js';
@@ -68,9 +67,6 @@ export interface Generation {
   events: AsyncIterable<ChatEvent>;
 }
 
-/** Routing decisions kept for `/api/status`. */
-const RECENT_ROUTES = 20;
-
 /** A request refused before it could wait (routing or queue bounds): settled as `rejected`. */
 class RoutingRefusal {
   constructor(readonly error: unknown) {}
@@ -93,7 +89,7 @@ export class Gateway {
   readonly #clock: Clock;
   readonly #log: Logger;
   readonly #room: WaitingRoom;
-  readonly #routes: RouteRecord[] = [];
+  readonly #routes = new RouteLog();
   /** The host that served each recent conversation (prompt-cache affinity). */
   readonly #affinity = new AffinityTable();
   readonly #logPrompts: boolean;
@@ -149,7 +145,7 @@ export class Gateway {
 
   /** The last routing decisions, oldest first, with the predictions that ranked the backends. */
   recentRoutes(): readonly RouteRecord[] {
-    return [...this.#routes];
+    return this.#routes.list();
   }
 
   /**
@@ -275,20 +271,12 @@ export class Gateway {
     // The cloud model this request may overflow to (mapped model, allowed tenant), if any.
     const cloudModel = this.#fallback?.targetFor(req, meta);
     const toCloud = (reason: FallbackReason) => this.#toCloud(req, meta, hooks, route, cloudModel!, reason);
-    const conversation = conversationKey(req);
-    const affinity = conversation === undefined ? undefined : this.#affinity.get(conversation);
-    const promptTokens = estimatePromptTokens(req);
-    const numCtx = req.kind === 'embed' ? undefined : req.sampling.numCtx;
-    const hints = {
-      promptTokens,
-      ...(affinity === undefined ? {} : { affinity }),
-      ...(numCtx === undefined ? {} : { numCtx }),
-    };
+    const { hints, conversation } = routeHintsFor(req, this.#affinity);
     let backends: readonly string[];
     try {
       const candidates = await chooseBackends(this.fleet, this.#load, req, exclude, hints);
       backends = candidates.map((c) => c.backend);
-      this.#recordRoute({ id: meta.id, model: req.model, atMs: this.#clock.now(), candidates });
+      this.#routes.record({ id: meta.id, model: req.model, atMs: this.#clock.now(), candidates });
     } catch (err) {
       // No local host has the model, or none is healthy: the cloud, where allowed.
       if (
@@ -311,7 +299,7 @@ export class Gateway {
       model: req.model,
       tenant: meta.tenant,
       ...(meta.priority === undefined ? {} : { priority: meta.priority }),
-      promptTokens,
+      promptTokens: hints.promptTokens,
       ...(maxOutput === undefined ? {} : { maxOutputTokens: maxOutput }),
       backends,
     };
@@ -400,8 +388,8 @@ export class Gateway {
       'cloud fallback',
     );
     // The status page shows the local candidates that lost (if routing got that far) and why.
-    const local = this.#routes.findLast((r) => r.id === meta.id);
-    this.#recordRoute({
+    const local = this.#routes.find(meta.id);
+    this.#routes.record({
       id: meta.id,
       model: req.model,
       atMs: this.#clock.now(),
@@ -421,14 +409,6 @@ export class Gateway {
       model: cloudModel,
       costUsd: (usage) => fallback.costUsd(cloudModel, usage),
     });
-  }
-
-  /** Keeps the last few decisions; a later decision for the same request replaces its earlier one. */
-  #recordRoute(record: RouteRecord): void {
-    const earlier = this.#routes.findLastIndex((r) => r.id === record.id);
-    if (earlier >= 0) this.#routes.splice(earlier, 1);
-    this.#routes.push(record);
-    if (this.#routes.length > RECENT_ROUTES) this.#routes.shift();
   }
 
   /**
